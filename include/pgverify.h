@@ -1,0 +1,119 @@
+/*
+ * pgverify — make every libpq connection use verified TLS.
+ *
+ * This header is the library's public API beside the interposed libpq
+ * functions themselves.  The shim, its tests and the pgverify command all
+ * call these functions, so what `pgverify explain` shows is exactly what the
+ * shim does.
+ */
+#ifndef PGVERIFY_H
+#define PGVERIFY_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A loaded configuration.  Immutable once loaded; safe to share between
+ * threads. */
+typedef struct pgverify_config pgverify_config;
+
+/*
+ * Load the configuration at `path`.  When `path` is NULL the default path
+ * (pgverify_config_default_path()) is used, and a missing file there means
+ * the built-in defaults.  A file named explicitly must exist.
+ *
+ * Returns the configuration, or NULL with a message naming the file, line
+ * and key in `err`.  The caller owns the result: pgverify_config_free().
+ */
+pgverify_config *pgverify_config_load(const char *path, char *err,
+                                      size_t errlen);
+void pgverify_config_free(pgverify_config *cfg);
+
+/* $(sysconfdir)/pgverify.conf, as configured at build time. */
+const char *pgverify_config_default_path(void);
+
+/* The path the configuration came from, or NULL for built-in defaults. */
+const char *pgverify_config_path(const pgverify_config *cfg);
+
+/*
+ * The settings of one connection, merged the way libpq merges them: its own
+ * options, then the service file, then the PG* environment variables, then
+ * libpq's compiled defaults.  A NULL member is an unset option.
+ */
+typedef struct pgverify_settings {
+	char *host;
+	char *hostaddr;
+	char *port;
+	char *sslmode;
+	char *sslrootcert;
+	char *gssencmode;
+} pgverify_settings;
+
+/*
+ * Merge the options of a keyword/value array, exactly as
+ * PQconnectdbParams() would read them, without opening any socket.
+ * Returns 0, or -1 with libpq's own complaint about the options in `err`.
+ * Release the result with pgverify_settings_clear().
+ */
+int pgverify_merge_params(const char *const *keywords,
+                          const char *const *values, int expand_dbname,
+                          pgverify_settings *out, char *err, size_t errlen);
+
+/* The same for a conninfo string or URI, as PQconnectdb() reads it. */
+int pgverify_merge_conninfo(const char *conninfo, pgverify_settings *out,
+                            char *err, size_t errlen);
+
+void pgverify_settings_clear(pgverify_settings *s);
+
+/* Facts about the process the policy needs but must not look up itself. */
+typedef struct pgverify_context {
+	int libpq_version;         /* PQlibVersion(), e.g. 150018 */
+	const char *system_bundle; /* OpenSSL's default CA file */
+} pgverify_context;
+
+typedef enum pgverify_verdict {
+	PGVERIFY_LEAVE,   /* forward exactly as the program asked */
+	PGVERIFY_ENFORCE, /* forward with the keywords below appended */
+	PGVERIFY_REFUSE   /* do not connect; `reason` says why */
+} pgverify_verdict;
+
+/*
+ * The decision for one connection.  The string members point into the
+ * configuration, the settings or the context given to pgverify_decide(), or
+ * at static strings, and live as long as those do.
+ */
+typedef struct pgverify_decision {
+	pgverify_verdict verdict;
+	const char *sslmode_before; /* the connection's own mode */
+	const char *sslmode_after;  /* the mode appended (ENFORCE) */
+	const char *sslrootcert;    /* the bundle appended (ENFORCE) */
+	const char *bundle_source;  /* "connection", "rule", "config" */
+	const char *rule;           /* the matching rule's glob, or NULL */
+	const char *gssencmode;     /* appended if not NULL (ENFORCE) */
+	char reason[1024];          /* why (REFUSE) or what (LEAVE) */
+} pgverify_decision;
+
+/*
+ * The policy: decide what happens to a connection with these merged
+ * settings.  Pure: no network, no files, no environment, no globals.
+ */
+void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
+                     const pgverify_context *ctx, pgverify_decision *out);
+
+/*
+ * Check a CA bundle the way the shim does before it lets libpq use it: the
+ * file exists, is readable, holds only well-formed PEM certificates and at
+ * least one that has not expired.  Returns 0, or -1 with the reason in
+ * `err`.  `soon` (may be NULL) receives how many certificates expire within
+ * `warn_days` days.
+ */
+int pgverify_bundle_check(const char *path, int warn_days, int *soon,
+                          char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

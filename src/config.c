@@ -1,0 +1,429 @@
+/*
+ * Configuration loading.  One table of keys drives it; an unknown key, a
+ * wrong type or a bad value is an error naming the file, the line and the
+ * key.  The whole configuration is built before it is returned, so nobody
+ * ever sees a half-loaded one.
+ */
+#include "config.h"
+#include "log.h"
+#include "sslmode.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DEFAULT_BUNDLE PGVERIFY_SYSCONFDIR "/pgverify/rds-global-bundle.pem"
+
+struct load_error {
+	const char *file;
+	char *buf;
+	size_t len;
+};
+
+/* Write "file:line: key: message" into the caller's error buffer. */
+__attribute__((format(printf, 3, 4))) static int
+fail(struct load_error *e, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(e->buf, e->len, "%s:%d: %s: %s", e->file,
+	         config_setting_source_line(s), config_setting_name(s), msg);
+	return -1;
+}
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a number";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	default:
+		return "something else";
+	}
+}
+
+static int need_type(struct load_error *e, const config_setting_t *s,
+                     int type, const char *what)
+{
+	if (config_setting_type(s) == type)
+		return 0;
+	return fail(e, s, "must be %s, not %s", what,
+	            type_name(config_setting_type(s)));
+}
+
+/* Returns the index of the string value in `names`, or -1 after fail(). */
+static int need_choice(struct load_error *e, const config_setting_t *s,
+                       const char *const *names, size_t n)
+{
+	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
+		return -1;
+	const char *v = config_setting_get_string(s);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return (int)i;
+	char allowed[256] = "";
+	for (size_t i = 0; i < n; i++) {
+		strncat(allowed, i ? ", \"" : "\"",
+		        sizeof(allowed) - strlen(allowed) - 1);
+		strncat(allowed, names[i], sizeof(allowed) - strlen(allowed) - 1);
+		strncat(allowed, "\"", sizeof(allowed) - strlen(allowed) - 1);
+	}
+	return fail(e, s, "\"%s\" is not one of %s", v, allowed);
+}
+
+#define CHOICE(e, s, names) need_choice(e, s, names, sizeof(names) / sizeof(*names))
+
+static int parse_min_sslmode(struct load_error *e, const config_setting_t *s,
+                             int *out)
+{
+	static const char *const modes[] = {"verify-ca", "verify-full"};
+	int i = CHOICE(e, s, modes);
+	if (i < 0)
+		return -1;
+	*out = i == 0 ? PGV_SSL_VERIFY_CA : PGV_SSL_VERIFY_FULL;
+	return 0;
+}
+
+/* A bundle is "system" or an absolute path: a relative one would depend on
+ * the working directory of whatever program the shim is loaded into. */
+static int parse_bundle(struct load_error *e, const config_setting_t *s,
+                        char **out)
+{
+	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
+		return -1;
+	const char *v = config_setting_get_string(s);
+	if (strcmp(v, "system") != 0 && v[0] != '/')
+		return fail(e, s,
+		            "\"%s\" must be an absolute path or \"system\"", v);
+	free(*out);
+	*out = strdup(v);
+	return *out ? 0 : fail(e, s, "out of memory");
+}
+
+static int key_sslmode(pgverify_config *c, const config_setting_t *s,
+                       struct load_error *e)
+{
+	return parse_min_sslmode(e, s, &c->sslmode);
+}
+
+static int key_sslrootcert(pgverify_config *c, const config_setting_t *s,
+                           struct load_error *e)
+{
+	return parse_bundle(e, s, &c->sslrootcert);
+}
+
+static int key_on_disable(pgverify_config *c, const config_setting_t *s,
+                          struct load_error *e)
+{
+	static const char *const v[] = {"upgrade", "refuse"};
+	int i = CHOICE(e, s, v);
+	c->on_disable_refuse = i == 1;
+	return i < 0 ? -1 : 0;
+}
+
+static int key_gssencmode(pgverify_config *c, const config_setting_t *s,
+                          struct load_error *e)
+{
+	static const char *const v[] = {"disable", "prefer"};
+	int i = CHOICE(e, s, v);
+	c->gssencmode_disable = i == 0;
+	return i < 0 ? -1 : 0;
+}
+
+static int key_expiry_warning_days(pgverify_config *c,
+                                   const config_setting_t *s,
+                                   struct load_error *e)
+{
+	if (need_type(e, s, CONFIG_TYPE_INT, "an integer") < 0)
+		return -1;
+	int v = config_setting_get_int(s);
+	if (v < 0 || v > 36500)
+		return fail(e, s, "%d is not between 0 and 36500", v);
+	c->expiry_warning_days = v;
+	return 0;
+}
+
+static int key_log_level(pgverify_config *c, const config_setting_t *s,
+                         struct load_error *e)
+{
+	static const char *const v[] = {"error", "warning", "info", "debug"};
+	int i = CHOICE(e, s, v);
+	c->log_level = i;
+	return i < 0 ? -1 : 0;
+}
+
+static int key_log_target(pgverify_config *c, const config_setting_t *s,
+                          struct load_error *e)
+{
+	static const char *const v[] = {"stderr", "syslog"};
+	int i = CHOICE(e, s, v);
+	c->log_target = i == 1 ? PGV_LOG_SYSLOG : PGV_LOG_STDERR;
+	return i < 0 ? -1 : 0;
+}
+
+static int need_list(struct load_error *e, const config_setting_t *s,
+                     int allow_array)
+{
+	int t = config_setting_type(s);
+	if (t == CONFIG_TYPE_LIST || (allow_array && t == CONFIG_TYPE_ARRAY))
+		return 0;
+	return fail(e, s, "must be %s, not %s",
+	            allow_array ? "an array of strings" : "a list of groups",
+	            type_name(t));
+}
+
+static int key_exempt(pgverify_config *c, const config_setting_t *s,
+                      struct load_error *e)
+{
+	if (need_list(e, s, 1) < 0)
+		return -1;
+	int n = config_setting_length(s);
+	c->exempt = calloc((size_t)n + 1, sizeof(*c->exempt));
+	if (!c->exempt)
+		return fail(e, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *el = config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_get_string(el);
+		if (!v || !*v)
+			return fail(e, s, "element %d must be a non-empty string", i + 1);
+		if (!(c->exempt[i] = strdup(v)))
+			return fail(e, s, "out of memory");
+		c->nexempt++;
+	}
+	return 0;
+}
+
+static int rule_match(struct pgv_rule *r, const config_setting_t *s,
+                      struct load_error *e)
+{
+	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
+		return -1;
+	const char *v = config_setting_get_string(s);
+	if (!*v)
+		return fail(e, s, "must not be empty");
+	r->match = strdup(v);
+	return r->match ? 0 : fail(e, s, "out of memory");
+}
+
+static int rule_sslmode(struct pgv_rule *r, const config_setting_t *s,
+                        struct load_error *e)
+{
+	return parse_min_sslmode(e, s, &r->sslmode);
+}
+
+static int rule_sslrootcert(struct pgv_rule *r, const config_setting_t *s,
+                            struct load_error *e)
+{
+	return parse_bundle(e, s, &r->sslrootcert);
+}
+
+static const struct rule_key {
+	const char *name;
+	int (*apply)(struct pgv_rule *, const config_setting_t *,
+	             struct load_error *);
+} rule_keys[] = {
+    {"match", rule_match},
+    {"sslmode", rule_sslmode},
+    {"sslrootcert", rule_sslrootcert},
+};
+
+static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
+                      struct load_error *e)
+{
+	r->sslmode = -1;
+	if (need_type(e, g, CONFIG_TYPE_GROUP, "a group { match = ...; }") < 0)
+		return -1;
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		size_t k = 0;
+		while (k < sizeof(rule_keys) / sizeof(*rule_keys) &&
+		       strcmp(rule_keys[k].name, config_setting_name(s)) != 0)
+			k++;
+		if (k == sizeof(rule_keys) / sizeof(*rule_keys))
+			return fail(e, s, "unknown key in a hosts rule (known: "
+			                  "match, sslmode, sslrootcert)");
+		if (rule_keys[k].apply(r, s, e) < 0)
+			return -1;
+	}
+	if (!r->match) {
+		snprintf(e->buf, e->len,
+		         "%s:%d: hosts: a rule has no \"match\" glob", e->file,
+		         config_setting_source_line(g));
+		return -1;
+	}
+	return 0;
+}
+
+static int key_hosts(pgverify_config *c, const config_setting_t *s,
+                     struct load_error *e)
+{
+	if (need_list(e, s, 0) < 0)
+		return -1;
+	int n = config_setting_length(s);
+	c->rules = calloc((size_t)n + 1, sizeof(*c->rules));
+	if (!c->rules)
+		return fail(e, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		c->nrules++;
+		if (parse_rule(&c->rules[i], config_setting_get_elem(s, (unsigned)i),
+		               e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct key {
+	const char *name;
+	int (*apply)(pgverify_config *, const config_setting_t *,
+	             struct load_error *);
+} keys[] = {
+    {"sslmode", key_sslmode},
+    {"sslrootcert", key_sslrootcert},
+    {"on_disable", key_on_disable},
+    {"gssencmode", key_gssencmode},
+    {"expiry_warning_days", key_expiry_warning_days},
+    {"log_level", key_log_level},
+    {"log_target", key_log_target},
+    {"exempt", key_exempt},
+    {"hosts", key_hosts},
+};
+
+static int apply_root(pgverify_config *c, const config_setting_t *root,
+                      struct load_error *e)
+{
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		size_t k = 0;
+		while (k < sizeof(keys) / sizeof(*keys) &&
+		       strcmp(keys[k].name, config_setting_name(s)) != 0)
+			k++;
+		if (k == sizeof(keys) / sizeof(*keys))
+			return fail(e, s, "unknown key (see pgverify.conf(5))");
+		if (keys[k].apply(c, s, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static pgverify_config *config_defaults(void)
+{
+	pgverify_config *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->sslmode = PGV_SSL_VERIFY_FULL;
+	c->gssencmode_disable = 1;
+	c->expiry_warning_days = 30;
+	c->log_level = PGV_LOG_WARNING;
+	c->log_target = PGV_LOG_STDERR;
+	c->sslrootcert = strdup(DEFAULT_BUNDLE);
+	if (!c->sslrootcert) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Parse `file` with libconfig into `c`.  Returns 0 or -1 with `err` set. */
+static int read_file(pgverify_config *c, const char *file, char *err,
+                     size_t errlen)
+{
+	struct load_error e = {file, err, errlen};
+	config_t lc;
+	int rc = -1;
+	char *dir = strdup(file);
+
+	if (!dir) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	config_init(&lc);
+	/* @include paths resolve next to the file, never in the cwd. */
+	config_set_include_dir(&lc, dirname(dir));
+	errno = 0;
+	if (!config_read_file(&lc, file)) {
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s: cannot read the file: %s", file,
+			         strerror(errno ? errno : EIO));
+		else
+			snprintf(err, errlen, "%s:%d: %s",
+			         config_error_file(&lc) ? config_error_file(&lc)
+			                                : file,
+			         config_error_line(&lc), config_error_text(&lc));
+	} else {
+		rc = apply_root(c, config_root_setting(&lc), &e);
+	}
+	config_destroy(&lc);
+	free(dir);
+	return rc;
+}
+
+pgverify_config *pgverify_config_load(const char *path, char *err,
+                                      size_t errlen)
+{
+	const char *file = path ? path : pgverify_config_default_path();
+	pgverify_config *c = config_defaults();
+	struct stat st;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!path && stat(file, &st) < 0 && errno == ENOENT)
+		return c;
+	c->path = strdup(file);
+	if (!c->path) {
+		snprintf(err, errlen, "out of memory");
+	} else if (read_file(c, file, err, errlen) == 0) {
+		return c;
+	}
+	pgverify_config_free(c);
+	return NULL;
+}
+
+void pgverify_config_free(pgverify_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nexempt; i++)
+		free(c->exempt[i]);
+	for (size_t i = 0; i < c->nrules; i++) {
+		free(c->rules[i].match);
+		free(c->rules[i].sslrootcert);
+	}
+	free(c->exempt);
+	free(c->rules);
+	free(c->sslrootcert);
+	free(c->path);
+	free(c);
+}
+
+const char *pgverify_config_default_path(void)
+{
+	return PGVERIFY_SYSCONFDIR "/pgverify.conf";
+}
+
+const char *pgverify_config_path(const pgverify_config *c)
+{
+	return c->path;
+}

@@ -1,0 +1,30 @@
+/* The loaded configuration: what the file said, fully validated. */
+#ifndef PGV_CONFIG_H
+#define PGV_CONFIG_H
+
+#include "pgverify.h"
+
+#include <stddef.h>
+
+struct pgv_rule {
+	char *match;       /* case-insensitive fnmatch(3) glob */
+	int sslmode;       /* enum pgv_sslmode, or -1 when the rule sets none */
+	char *sslrootcert; /* NULL when the rule sets none */
+};
+
+struct pgverify_config {
+	char *path; /* NULL: built-in defaults */
+	int sslmode;
+	char *sslrootcert;
+	int on_disable_refuse;
+	int gssencmode_disable;
+	int expiry_warning_days;
+	int log_level;
+	int log_target;
+	char **exempt;
+	size_t nexempt;
+	struct pgv_rule *rules;
+	size_t nrules;
+};
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * Logging.  Each message is formatted into one buffer and written with one
+ * write(2), so lines from several threads never interleave.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static volatile int log_level = PGV_LOG_WARNING;
+static volatile int log_target = PGV_LOG_STDERR;
+
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
+
+int pgv_log_level_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(*level_names); i++)
+		if (strcmp(name, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void pgv_log_configure(enum pgv_log_level level, enum pgv_log_target target)
+{
+	log_level = level;
+	log_target = target;
+}
+
+int pgv_log_enabled(enum pgv_log_level level)
+{
+	return (int)level <= log_level;
+}
+
+static int syslog_priority(enum pgv_log_level level)
+{
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	return prio[level];
+}
+
+void pgv_log(enum pgv_log_level level, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	if (!pgv_log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	if (log_target == PGV_LOG_SYSLOG) {
+		line[n] = '\0';
+		syslog(LOG_USER | syslog_priority(level), "pgverify: %s", line);
+		return;
+	}
+	char out[sizeof(line) + 16];
+	int len = snprintf(out, sizeof(out), "pgverify: %.*s\n", n, line);
+	if (write(STDERR_FILENO, out, (size_t)len) < 0)
+		return; /* nowhere left to report it */
+}

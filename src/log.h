@@ -1,0 +1,30 @@
+/* One logging module: a "pgverify:" prefix, a level and a target. */
+#ifndef PGV_LOG_H
+#define PGV_LOG_H
+
+enum pgv_log_level {
+	PGV_LOG_ERROR,
+	PGV_LOG_WARNING,
+	PGV_LOG_INFO,
+	PGV_LOG_DEBUG
+};
+
+enum pgv_log_target { PGV_LOG_STDERR, PGV_LOG_SYSLOG };
+
+/* Parse "error", "warning", "info" or "debug"; -1 for anything else. */
+int pgv_log_level_parse(const char *name);
+
+void pgv_log_configure(enum pgv_log_level level, enum pgv_log_target target);
+int pgv_log_enabled(enum pgv_log_level level);
+
+__attribute__((format(printf, 2, 3))) void pgv_log(enum pgv_log_level level,
+                                                    const char *fmt, ...);
+
+/* Debug messages cost one comparison when debug is off. */
+#define pgv_debug(...)                                                         \
+	do {                                                                   \
+		if (pgv_log_enabled(PGV_LOG_DEBUG))                            \
+			pgv_log(PGV_LOG_DEBUG, __VA_ARGS__);                   \
+	} while (0)
+
+#endif

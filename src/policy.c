@@ -1,0 +1,278 @@
+/*
+ * The policy: one pure function from a connection's merged settings to a
+ * decision.  It reads no file, no environment and no global, so the shim,
+ * the unit tests and `pgverify explain` all get the same answer from it.
+ *
+ * The decisions, in the contract's order:
+ *   1. raise sslmode to the configured minimum (disable: upgrade or refuse);
+ *   2. the root certificate: the connection's own, else the matching host
+ *      rule's, else the configuration's; "system" everywhere;
+ *   4. every host of a multi-host list must agree on the bundle;
+ *   5. under verify-full every TCP host needs a name to verify.
+ * (3, the bundle's contents, is a file check: pgverify_bundle_check().)
+ */
+#include "config.h"
+#include "sslmode.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* libpq 16 understands sslrootcert=system itself. */
+#define LIBPQ_HAS_SYSTEM_ROOTCERT 160000
+
+static const char *const sslmode_names[] = {
+    "disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+
+int pgv_sslmode_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sslmode_names) / sizeof(*sslmode_names); i++)
+		if (strcmp(name, sslmode_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *pgv_sslmode_name(int mode)
+{
+	return sslmode_names[mode];
+}
+
+/* Longer than any DNS name, Unix socket path or address libpq accepts. */
+#define ITEM_MAX 1024
+
+/*
+ * Copy the next element of libpq's comma-separated list at *cursor into
+ * `buf` (libpq splits host, hostaddr and port lists on bare commas).
+ * Returns 0, or -1 if the element does not fit.
+ */
+static int next_item(const char **cursor, char buf[ITEM_MAX])
+{
+	const char *p = *cursor ? *cursor : "";
+	size_t n = strcspn(p, ",");
+
+	if (n >= ITEM_MAX)
+		return -1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	*cursor = p[n] == ',' ? p + n + 1 : p + n;
+	return 0;
+}
+
+static size_t list_length(const char *list)
+{
+	size_t n = 1;
+	if (!list || !*list)
+		return 0;
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* libpq treats an absolute path or an '@' (abstract socket) as a socket. */
+static int is_socket_path(const char *host)
+{
+	return host[0] == '/' || host[0] == '@';
+}
+
+/* Case-insensitive glob match on a host name, ignoring one trailing dot. */
+static int host_matches(const char *glob, const char *name)
+{
+	char bare[ITEM_MAX];
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	memcpy(bare, name, n);
+	bare[n] = '\0';
+	return fnmatch(glob, bare, FNM_CASEFOLD) == 0;
+}
+
+static int is_exempt(const pgverify_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nexempt; i++)
+		if (host_matches(cfg->exempt[i], name))
+			return 1;
+	return 0;
+}
+
+static const struct pgv_rule *find_rule(const pgverify_config *cfg,
+                                        const char *name)
+{
+	for (size_t i = 0; i < cfg->nrules; i++)
+		if (host_matches(cfg->rules[i].match, name))
+			return &cfg->rules[i];
+	return NULL;
+}
+
+/* What the host list asks for, gathered in one pass. */
+struct scan {
+	size_t tcp;              /* hosts reached over TCP */
+	size_t exempt;           /* of those, how many are exempt */
+	int required;            /* strongest minimum sslmode of any rule */
+	const char *bundle;      /* the bundle the first TCP host's rule names */
+	const struct pgv_rule *rule; /* the rule that named it, if any */
+	char bundle_host[ITEM_MAX];
+	const char *other_bundle; /* a different bundle another host needs */
+	char other_host[ITEM_MAX];
+	char addr_only[ITEM_MAX]; /* a host given only as hostaddr */
+};
+
+__attribute__((format(printf, 2, 3))) static void
+refuse(pgverify_decision *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_end(ap);
+	d->verdict = PGVERIFY_REFUSE;
+}
+
+static const char *config_name(const pgverify_config *cfg)
+{
+	return cfg->path ? cfg->path : "the built-in defaults";
+}
+
+/* Account for one TCP host: exemption, its rule's minimum and bundle. */
+static void scan_host(const pgverify_config *cfg, const char *name,
+                      int addr_only, struct scan *sc)
+{
+	const struct pgv_rule *r = find_rule(cfg, name);
+	int mode = r && r->sslmode >= 0 ? r->sslmode : cfg->sslmode;
+	const char *bundle = r && r->sslrootcert ? r->sslrootcert : cfg->sslrootcert;
+
+	sc->tcp++;
+	sc->exempt += is_exempt(cfg, name);
+	if (mode > sc->required)
+		sc->required = mode;
+	if (addr_only && !sc->addr_only[0])
+		snprintf(sc->addr_only, sizeof(sc->addr_only), "%s", name);
+	if (!sc->bundle) {
+		sc->bundle = bundle;
+		sc->rule = r && r->sslrootcert ? r : NULL;
+		snprintf(sc->bundle_host, sizeof(sc->bundle_host), "%s", name);
+	} else if (!sc->other_bundle && strcmp(sc->bundle, bundle) != 0) {
+		sc->other_bundle = bundle;
+		snprintf(sc->other_host, sizeof(sc->other_host), "%s", name);
+	}
+}
+
+/* Walk host and hostaddr in step, as libpq pairs them.  -1: refused. */
+static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
+                      struct scan *sc, pgverify_decision *d)
+{
+	size_t nhost = list_length(s->host), naddr = list_length(s->hostaddr);
+	size_t n = nhost ? nhost : naddr ? naddr : 1;
+	const char *hc = s->host, *ac = s->hostaddr;
+	char host[ITEM_MAX], addr[ITEM_MAX];
+
+	if (nhost && naddr && nhost != naddr) {
+		refuse(d, "%zu host names but %zu hostaddr values; libpq pairs "
+		          "them one to one", nhost, naddr);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (next_item(&hc, host) < 0 || next_item(&ac, addr) < 0) {
+			refuse(d, "host %zu of the list is longer than %d bytes",
+			       i + 1, ITEM_MAX - 1);
+			return -1;
+		}
+		/* With hostaddr, host is only the name to verify; a socket
+		 * path there is no name at all. */
+		int named = host[0] && !is_socket_path(host);
+		if (addr[0])
+			scan_host(cfg, named ? host : addr, !named, sc);
+		else if (host[0] && !is_socket_path(host))
+			scan_host(cfg, host, 0, sc);
+	}
+	return 0;
+}
+
+/* Pick the bundle: the connection's own, else the rules' (which must agree). */
+static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
+                         const struct scan *sc, pgverify_decision *d)
+{
+	if (s->sslrootcert && s->sslrootcert[0]) {
+		d->sslrootcert = s->sslrootcert;
+		d->bundle_source = "connection";
+		return 0;
+	}
+	if (sc->other_bundle) {
+		refuse(d, "the hosts of this connection need different CA bundles "
+		          "(%s: %s, %s: %s; see the hosts rules in %s), but libpq "
+		          "takes one sslrootcert per connection; connect to them "
+		          "separately or give sslrootcert= in the connection",
+		       sc->bundle_host, sc->bundle, sc->other_host,
+		       sc->other_bundle, config_name(cfg));
+		return -1;
+	}
+	d->sslrootcert = sc->bundle;
+	d->rule = sc->rule ? sc->rule->match : NULL;
+	d->bundle_source = sc->rule ? "rule" : "config";
+	return 0;
+}
+
+/* "system" means OpenSSL's default locations; libpq < 16 needs the file. */
+static int resolve_system(const pgverify_context *ctx, pgverify_decision *d)
+{
+	if (strcmp(d->sslrootcert, "system") != 0 ||
+	    ctx->libpq_version >= LIBPQ_HAS_SYSTEM_ROOTCERT)
+		return 0;
+	if (!ctx->system_bundle || !ctx->system_bundle[0]) {
+		refuse(d, "sslrootcert is \"system\" but OpenSSL names no default "
+		          "CA file; set SSL_CERT_FILE or name a bundle");
+		return -1;
+	}
+	d->sslrootcert = ctx->system_bundle;
+	return 0;
+}
+
+void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
+                     const pgverify_context *ctx, pgverify_decision *d)
+{
+	struct scan sc = {.required = cfg->sslmode};
+	int own = s->sslmode && s->sslmode[0] ? pgv_sslmode_parse(s->sslmode)
+	                                       : PGV_SSL_PREFER;
+
+	memset(d, 0, sizeof(*d));
+	if (own < 0) {
+		refuse(d, "sslmode \"%s\" is not one of libpq's sslmode values",
+		       s->sslmode);
+		return;
+	}
+	d->sslmode_before = pgv_sslmode_name(own);
+	if (scan_hosts(cfg, s, &sc, d) < 0)
+		return;
+	if (sc.tcp == 0 || sc.tcp == sc.exempt) {
+		d->verdict = PGVERIFY_LEAVE;
+		snprintf(d->reason, sizeof(d->reason), "%s",
+		         sc.tcp ? "every host is exempt in the configuration"
+		                : "Unix-domain socket: no TLS in libpq");
+		return;
+	}
+	if (own == PGV_SSL_DISABLE && cfg->on_disable_refuse) {
+		refuse(d, "the connection asks for sslmode=disable (from its "
+		          "options, service file or PGSSLMODE) and %s sets "
+		          "on_disable = \"refuse\"; remove sslmode=disable",
+		       config_name(cfg));
+		return;
+	}
+	if (choose_bundle(cfg, s, &sc, d) < 0)
+		return;
+	/* libpq 16 accepts sslrootcert=system only with verify-full. */
+	if (strcmp(d->sslrootcert, "system") == 0)
+		sc.required = PGV_SSL_VERIFY_FULL;
+	if (resolve_system(ctx, d) < 0)
+		return;
+	d->sslmode_after = pgv_sslmode_name(own > sc.required ? own : sc.required);
+	if (strcmp(d->sslmode_after, "verify-full") == 0 && sc.addr_only[0]) {
+		refuse(d, "host %s is given only as hostaddr, so verify-full has "
+		          "no name to check the server certificate against; add "
+		          "host=<the name in the certificate> beside hostaddr",
+		       sc.addr_only);
+		return;
+	}
+	d->gssencmode = cfg->gssencmode_disable ? "disable" : NULL;
+	d->verdict = PGVERIFY_ENFORCE;
+}

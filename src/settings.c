@@ -1,0 +1,123 @@
+/*
+ * Merging a connection's options as libpq does, service file and PG*
+ * environment included, without connecting.  PQconninfoParse() sees only a
+ * string and PQconndefaults() only the environment, so we let libpq do its
+ * whole merge: PQconnectStartParams() with the program's options plus one
+ * option we make invalid fails in option validation, before any socket is
+ * opened, and PQconninfo() on that PGconn shows the merged values.
+ *
+ * target_session_attrs is the probe: libpq validates it last, after every
+ * option the policy reads, and the policy never needs its value.
+ */
+#include "real.h"
+#include "request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROBE_KEYWORD "target_session_attrs"
+#define PROBE_VALUE "pgverify-merge-probe"
+
+static int copy_option(char **dst, const char *val)
+{
+	*dst = NULL;
+	return val && !(*dst = strdup(val)) ? -1 : 0;
+}
+
+static int copy_settings(PGconn *conn, pgverify_settings *out)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	int rc = opts ? 0 : -1;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+		char **dst = strcmp(o->keyword, "host") == 0          ? &out->host
+		             : strcmp(o->keyword, "hostaddr") == 0    ? &out->hostaddr
+		             : strcmp(o->keyword, "port") == 0        ? &out->port
+		             : strcmp(o->keyword, "sslmode") == 0     ? &out->sslmode
+		             : strcmp(o->keyword, "sslrootcert") == 0 ? &out->sslrootcert
+		             : strcmp(o->keyword, "gssencmode") == 0  ? &out->gssencmode
+		                                                      : NULL;
+		if (dst && copy_option(dst, o->val) < 0)
+			rc = -1;
+	}
+	PQconninfoFree(opts);
+	return rc;
+}
+
+int pgv_request_merge(struct pgv_request *r, pgverify_settings *out,
+                      char *err, size_t errlen)
+{
+	PGconn *conn;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (r->error[0] || pgv_real_init() < 0) {
+		snprintf(err, errlen, "%s", r->error[0] ? r->error : "libpq not found");
+		return -1;
+	}
+	if (pgv_request_append(r, PROBE_KEYWORD, PROBE_VALUE) < 0) {
+		snprintf(err, errlen, "%s", r->error);
+		return -1;
+	}
+	conn = pgv_real.PQconnectStartParams(r->keywords, r->values,
+	                                     r->expand_dbname);
+	/* Take the probe off again: the request is forwarded later. */
+	r->n--;
+	r->keywords[r->n] = NULL;
+	r->values[r->n] = NULL;
+	if (!conn) {
+		snprintf(err, errlen, "out of memory");
+	} else if (PQstatus(conn) != CONNECTION_BAD) {
+		snprintf(err, errlen, "this libpq (%d) accepted an invalid %s; "
+		                      "pgverify cannot read its options safely",
+		         PQlibVersion(), PROBE_KEYWORD);
+	} else if (!strstr(PQerrorMessage(conn), PROBE_VALUE)) {
+		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+		err[strcspn(err, "\n")] = '\0';
+	} else if (copy_settings(conn, out) < 0) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		rc = 0;
+	}
+	PQfinish(conn);
+	if (rc < 0)
+		pgverify_settings_clear(out);
+	return rc;
+}
+
+void pgverify_settings_clear(pgverify_settings *s)
+{
+	free(s->host);
+	free(s->hostaddr);
+	free(s->port);
+	free(s->sslmode);
+	free(s->sslrootcert);
+	free(s->gssencmode);
+	memset(s, 0, sizeof(*s));
+}
+
+int pgverify_merge_params(const char *const *keywords,
+                          const char *const *values, int expand_dbname,
+                          pgverify_settings *out, char *err, size_t errlen)
+{
+	struct pgv_request r;
+	int rc;
+
+	pgv_request_params(&r, keywords, values, expand_dbname);
+	rc = pgv_request_merge(&r, out, err, errlen);
+	pgv_request_free(&r);
+	return rc;
+}
+
+int pgverify_merge_conninfo(const char *conninfo, pgverify_settings *out,
+                            char *err, size_t errlen)
+{
+	struct pgv_request r;
+	int rc;
+
+	pgv_request_conninfo(&r, conninfo);
+	rc = pgv_request_merge(&r, out, err, errlen);
+	pgv_request_free(&r);
+	return rc;
+}
