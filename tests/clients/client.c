@@ -1,0 +1,139 @@
+/*
+ * A libpq client for the integration tests: connects through one entry
+ * point and prints one line, "OK ssl=<0|1>" or "FAIL <status> <message>".
+ * Built twice: against libpq alone (for LD_PRELOAD) and linked with
+ * libpgverify (linked mode).
+ *
+ *   client connectdb CONNINFO        client start CONNINFO   (async + poll)
+ *   client params K=V...             client setdb HOST PORT DBNAME USER
+ *   client ping CONNINFO             client threads N CONNINFO
+ *   client deepbind CONNINFO  (libpq's PQconnectdb called past any shim, as
+ *                              runtimes that load libpq with RTLD_DEEPBIND do)
+ */
+#include <dlfcn.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int report(PGconn *conn)
+{
+	int ok = conn && PQstatus(conn) == CONNECTION_OK;
+
+	if (!conn)
+		printf("FAIL null connection\n");
+	else if (ok)
+		printf("OK ssl=%d\n", PQsslInUse(conn));
+	else
+		printf("FAIL %d %s", PQstatus(conn), PQerrorMessage(conn));
+	PQfinish(conn);
+	return ok ? 0 : 1;
+}
+
+/* The asynchronous path: PQconnectStartParams, then PQconnectPoll. */
+static PGconn *connect_async(const char *conninfo)
+{
+	const char *kw[] = {"dbname", NULL};
+	const char *val[] = {conninfo, NULL};
+	PGconn *conn = PQconnectStartParams(kw, val, 1);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	while (conn && PQstatus(conn) != CONNECTION_BAD &&
+	       st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		struct pollfd p = {PQsocket(conn),
+		                   st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		st = PQconnectPoll(conn);
+	}
+	return conn;
+}
+
+static PGconn *connect_params(int argc, char **argv)
+{
+	const char **kw = calloc((size_t)argc + 1, sizeof(*kw));
+	const char **val = calloc((size_t)argc + 1, sizeof(*val));
+
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq)
+			return NULL;
+		*eq = '\0';
+		kw[i] = argv[i];
+		val[i] = eq + 1;
+	}
+	PGconn *conn = PQconnectdbParams(kw, val, 1);
+	free(kw);
+	free(val);
+	return conn;
+}
+
+static PGconn *connect_deepbind(const char *conninfo)
+{
+	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+	__typeof__(PQconnectdb) *connectdb =
+	    h ? (__typeof__(PQconnectdb) *)dlsym(h, "PQconnectdb") : NULL;
+
+	return connectdb ? connectdb(conninfo) : NULL;
+}
+
+static const char *thread_conninfo;
+
+static void *thread_main(void *arg)
+{
+	PGconn *conn = PQconnectdb(thread_conninfo);
+	int ok = PQstatus(conn) == CONNECTION_OK && PQsslInUse(conn);
+
+	(void)arg;
+	PQfinish(conn);
+	return (void *)(long)ok;
+}
+
+static int run_threads(int n, const char *conninfo)
+{
+	pthread_t t[64];
+	int ok = 0;
+
+	thread_conninfo = conninfo;
+	if (n < 1 || n > 64)
+		return 2;
+	for (int i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, thread_main, NULL);
+	for (int i = 0; i < n; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		ok += (int)(long)r;
+	}
+	printf("%s %d/%d verified\n", ok == n ? "OK" : "FAIL", ok, n);
+	return ok == n ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (strcmp(mode, "connectdb") == 0 && argc == 3)
+		return report(PQconnectdb(argv[2]));
+	if (strcmp(mode, "start") == 0 && argc == 3)
+		return report(connect_async(argv[2]));
+	if (strcmp(mode, "params") == 0)
+		return report(connect_params(argc - 2, argv + 2));
+	if (strcmp(mode, "setdb") == 0 && argc == 6)
+		return report(PQsetdbLogin(argv[2], argv[3], NULL, NULL, argv[4],
+		                           argv[5], NULL));
+	if (strcmp(mode, "ping") == 0 && argc == 3) {
+		static const char *const names[] = {"OK", "REJECT", "NO_RESPONSE",
+		                                    "NO_ATTEMPT"};
+		printf("PING %s\n", names[PQping(argv[2])]);
+		return 0;
+	}
+	if (strcmp(mode, "deepbind") == 0 && argc == 3)
+		return report(connect_deepbind(argv[2]));
+	if (strcmp(mode, "threads") == 0 && argc == 4)
+		return run_threads(atoi(argv[2]), argv[3]);
+	fprintf(stderr, "usage: see the comment at the top of client.c\n");
+	return 2;
+}

@@ -1,0 +1,72 @@
+/*
+ * A fake PostgreSQL server for the tests: it listens on 127.0.0.1, answers
+ * the client's SSLRequest with 'N' (no TLS) and counts every byte the client
+ * sends after that, which must be zero when pgverify is loaded: a startup
+ * packet or a password sent in clear text is exactly what it prevents.
+ *
+ *   fake_server PORTFILE COUNTFILE   (writes its port, then serves one client)
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int write_number(const char *path, long n)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", n);
+	return fclose(f);
+}
+
+/* Read what the client sends within 5 s of silence; count the bytes. */
+static long drain(int fd)
+{
+	char buf[4096];
+	long total = 0;
+	struct pollfd p = {fd, POLLIN, 0};
+
+	while (poll(&p, 1, 5000) > 0) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	return total;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	unsigned char req[8];
+	int one = 1, s, c;
+
+	if (argc != 3)
+		return 2;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		return 1;
+	write_number(argv[1], ntohs(a.sin_port));
+	struct pollfd p = {s, POLLIN, 0};
+	if (poll(&p, 1, 30000) <= 0 || (c = accept(s, NULL, NULL)) < 0)
+		return 1;
+	long after = -1;
+	/* 8 bytes: length 8, then the SSLRequest code 80877103. */
+	if (recv(c, req, sizeof(req), MSG_WAITALL) == (ssize_t)sizeof(req) &&
+	    memcmp(req, "\0\0\0\x08\x04\xd2\x16\x2f", 8) == 0 &&
+	    write(c, "N", 1) == 1)
+		after = drain(c);
+	write_number(argv[2], after);
+	close(c);
+	close(s);
+	return after < 0;
+}

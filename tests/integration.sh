@@ -1,0 +1,204 @@
+#!/bin/bash
+# Integration tests: real PostgreSQL servers on 127.0.0.1 with a test PKI,
+# driven by the real psql (preloaded), a client linked with libpgverify, a
+# client built through pkg-config, and C clients for each entry point.
+# Every security check is also run without the shim, where it must show the
+# insecure outcome: that is what proves the check can fail.
+set -u
+. "$abs_top_srcdir/tests/lib/tap.sh"
+. "$abs_top_srcdir/tests/lib/pki.sh"
+. "$abs_top_srcdir/tests/lib/servers.sh"
+
+[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (apt-get install postgresql)"
+[ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1 || skip_all "running as root without a postgres account"
+
+SHIM=$abs_top_builddir/src/.libs/libpgverify.so
+PLAIN=$abs_top_builddir/tests/client_plain
+LINKED=$abs_top_builddir/tests/client_linked
+FAKE=$abs_top_builddir/tests/fake_server
+PSQL=$PG_BINDIR/psql
+
+# Nothing from the caller's environment may steer libpq.
+unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSSLMODE PGSSLROOTCERT \
+	PGSERVICE PGSERVICEFILE PGREQUIRESSL PGGSSENCMODE PGVERIFY_LOG PGVERIFY_CONFIG
+export PGCONNECT_TIMEOUT=10
+
+T=$(mktemp -d /tmp/pgverify-test.XXXXXX)
+chmod 755 "$T"
+trap 'servers_stop; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+
+make_pki "$T/pki" >"$T/pki.log" 2>&1 || { cat "$T/pki.log"; skip_all "openssl could not make the test PKI"; }
+chmod 755 "$T/pki"
+chmod 644 "$T"/pki/*
+[ "$(id -u)" = 0 ] && chown postgres "$T"/pki/*.key
+chmod 600 "$T"/pki/*.key
+server_init "$T" || { cat "$T/initdb.log"; exit 1; }
+
+tls() { echo "-c ssl=on -c ssl_cert_file=$T/pki/$1.pem -c ssl_key_file=$T/pki/$1.key"; }
+server_start "$T" good $(tls good) && P_GOOD=$SERVER_PORT || exit 1
+server_start "$T" mitm $(tls mitm) && P_MITM=$SERVER_PORT || exit 1
+server_start "$T" wrongname $(tls wrongname) && P_WRONG=$SERVER_PORT || exit 1
+server_start "$T" notls -c ssl=off && P_NOTLS=$SERVER_PORT || exit 1
+
+cat >"$T/pgverify.conf" <<CONF
+sslrootcert = "$T/pki/root.pem";
+CONF
+export PGVERIFY_CONFIG=$T/pgverify.conf
+
+at() { echo "host=$PGV_NAME hostaddr=127.0.0.1 port=$1 user=postgres dbname=postgres"; }
+GOOD=$(at "$P_GOOD")
+MITM=$(at "$P_MITM")
+WRONG=$(at "$P_WRONG")
+NOTLS=$(at "$P_NOTLS")
+SSLQ="SELECT 'ssl=' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+
+# psql_shim / psql_plain CONNINFO [extra env...]: psql with and without the shim.
+psql_shim() { local c=$1; shift; env "$@" LD_PRELOAD="$SHIM" "$PSQL" -XAtq -c "$SSLQ" "$c" 2>&1; }
+psql_plain() { local c=$1; shift; env "$@" "$PSQL" -XAtq -c "$SSLQ" "$c" 2>&1; }
+
+# --- psql, preloaded ---------------------------------------------------------
+out=$(psql_shim "$GOOD" PGVERIFY_LOG=info)
+check "psql with no sslmode is upgraded and connects over TLS" "$out" "^ssl=true$"
+check "the info line names host, prefer -> verify-full and the bundle" "$out" \
+	"pgverify: $PGV_NAME: sslmode prefer -> verify-full, sslrootcert $T/pki/root.pem"
+check_not "the info line never shows a password" "$(psql_shim "$GOOD password=s3cret" PGVERIFY_LOG=debug)" "s3cret"
+out=$(psql_shim "$GOOD")
+check_not "quiet by default: nothing on stderr for a good connection" "$out" "pgverify"
+
+out=$(psql_shim "$MITM")
+check "forged certificate (another CA): refused with preload" "$out" "certificate verify failed"
+check "forged certificate: connects without the shim (libpq's prefer)" "$(psql_plain "$MITM")" "^ssl=true$"
+
+out=$(psql_shim "$WRONG")
+check "certificate for another host name: refused with preload" "$out" "does not match host name"
+check "certificate for another host name: connects without the shim" "$(psql_plain "$WRONG")" "^ssl=true$"
+
+out=$(psql_shim "$NOTLS")
+check "server without TLS: refused with preload" "$out" "server does not support SSL"
+check "server without TLS: plaintext without the shim" "$(psql_plain "$NOTLS")" "^$|ssl=false"
+
+out=$(psql_shim "$NOTLS" PGSSLMODE=disable)
+check "PGSSLMODE=disable is upgraded, server without TLS refused" "$out" "server does not support SSL"
+check "PGSSLMODE=disable connects in clear text without the shim" "$(psql_plain "$NOTLS" PGSSLMODE=disable)" "^ssl=false$"
+check "PGSSLMODE=disable with a good server: upgraded to TLS" "$(psql_shim "$GOOD" PGSSLMODE=disable)" "^ssl=true$"
+check "sslmode=disable in the conninfo: upgraded" "$(psql_shim "$GOOD sslmode=disable")" "^ssl=true$"
+uri="postgresql://postgres@$PGV_NAME:$P_NOTLS/postgres?hostaddr=127.0.0.1&sslmode=disable"
+check "URI with sslmode=disable against a plaintext server: refused" "$(psql_shim "$uri")" "server does not support SSL"
+check "URI with sslmode=disable: plaintext without the shim" "$(psql_plain "$uri")" "^ssl=false$"
+uri="postgresql://postgres@$PGV_NAME:$P_MITM/postgres?hostaddr=127.0.0.1&ssl=true&requiressl=0"
+check "URI aliases ssl=true&requiressl=0 against a forged certificate: refused" "$(psql_shim "$uri")" "certificate verify failed"
+check "URI aliases: forged certificate accepted without the shim" "$(psql_plain "$uri")" "^ssl=true$"
+
+# --- the fake server that answers N: nothing may follow -------------------------
+fake_bytes() { # fake_bytes with|without
+	"$FAKE" "$T/fake.port" "$T/fake.count" &
+	local pid=$! i=0
+	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	local c="host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres"
+	if [ "$1" = with ]; then psql_shim "$c" >/dev/null; else psql_plain "$c" >/dev/null; fi
+	wait "$pid"
+	cat "$T/fake.count"
+	rm -f "$T/fake.port" "$T/fake.count"
+}
+check "server answering N: 0 bytes reach it after the SSLRequest (shim)" "$(fake_bytes with)" "^0$"
+check "server answering N: the startup packet reaches it without the shim" "$(fake_bytes without)" "^[1-9][0-9]*$"
+
+# --- refusals that never touch the network --------------------------------------
+out=$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/missing.conf")
+check "a missing PGVERIFY_CONFIG refuses with the file named" "$out" "pgverify refused this connection: bad configuration: $T/missing.conf"
+printf 'sslmode = "verify-full";\nbogus_key = 1;\n' >"$T/unknown.conf"
+check "an unknown key refuses with file and line" "$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/unknown.conf")" "$T/unknown.conf:2: bogus_key: unknown key"
+printf 'on_disable = "refuse";\nsslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/refuse.conf"
+out=$(psql_shim "$GOOD sslmode=disable" PGVERIFY_CONFIG="$T/refuse.conf")
+check "on_disable = refuse: sslmode=disable is refused" "$out" "pgverify refused this connection: .*on_disable = \"refuse\""
+echo "not a certificate" >"$T/garbage.pem"
+check "a garbage sslrootcert is refused before connecting" "$(psql_shim "$GOOD sslrootcert=$T/garbage.pem")" "pgverify refused this connection: .*garbage.pem holds no PEM certificate"
+check "a garbage sslrootcert gives plaintext without the shim" "$(psql_plain "$NOTLS sslrootcert=$T/garbage.pem")" "^ssl=false$"
+: >"$T/empty.pem"
+check "an empty sslrootcert is refused" "$(psql_shim "$GOOD sslrootcert=$T/empty.pem")" "empty.pem holds no PEM certificate"
+check "a missing sslrootcert is refused" "$(psql_shim "$GOOD sslrootcert=$T/nope.pem")" "cannot read CA bundle $T/nope.pem"
+out=$(psql_shim "hostaddr=127.0.0.1 port=$P_GOOD user=postgres dbname=postgres")
+check "hostaddr without host under verify-full: refused, says to add host=" "$out" "add host="
+check "the connection's own PGSSLROOTCERT wins over the config" \
+	"$(psql_shim "$GOOD" PGSSLROOTCERT="$T/pki/rogue.pem")" "certificate verify failed"
+check "PGSSLROOTCERT of the rogue CA accepts the forged server" \
+	"$(psql_shim "$MITM" PGSSLROOTCERT="$T/pki/rogue.pem")" "^ssl=true$"
+
+# --- service files, Unix sockets, exemptions ------------------------------------
+printf '[weak]\nhost=%s\nhostaddr=127.0.0.1\nport=%s\nsslmode=disable\nuser=postgres\ndbname=postgres\n' \
+	"$PGV_NAME" "$P_MITM" >"$T/services"
+check "a service file's sslmode=disable cannot weaken it (forged server refused)" \
+	"$(psql_shim "service=weak" PGSERVICEFILE="$T/services")" "certificate verify failed"
+check "the same service connects in clear text without the shim" \
+	"$(psql_plain "service=weak" PGSERVICEFILE="$T/services")" "^ssl=false$"
+check "Unix-domain sockets are left alone" "$(psql_shim "host=$T port=$P_GOOD user=postgres dbname=postgres")" "^$"
+printf 'sslrootcert = "%s";\nexempt = [ "DB1.*.rds.amazonaws.com" ];\n' "$T/pki/root.pem" >"$T/exempt.conf"
+check "an exempt host is left exactly as asked (case-insensitive glob)" \
+	"$(psql_shim "$MITM" PGVERIFY_CONFIG="$T/exempt.conf")" "^ssl=true$"
+printf 'sslrootcert = "%s";\nhosts = ( { match = "*.us-east-1.rds.amazonaws.com"; sslrootcert = "%s"; } );\n' \
+	"$T/pki/root.pem" "$T/pki/rogue.pem" >"$T/rules.conf"
+check "a host rule's bundle is used for matching hosts" \
+	"$(psql_shim "$MITM" PGVERIFY_CONFIG="$T/rules.conf")" "^ssl=true$"
+check "a host rule's bundle refuses what it does not anchor" \
+	"$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/rules.conf")" "certificate verify failed"
+multi="host=$PGV_NAME,other.example.com hostaddr=127.0.0.1,127.0.0.1 port=$P_GOOD user=postgres dbname=postgres"
+check "a multi-host list whose rules name different bundles is refused" \
+	"$(psql_shim "$multi" PGVERIFY_CONFIG="$T/rules.conf")" "need different CA bundles"
+
+# --- C clients: every entry point, preloaded and linked -------------------------
+preload() { LD_PRELOAD="$SHIM" "$@" 2>&1; }
+check "PQconnectdb, preloaded: verified" "$(preload "$PLAIN" connectdb "$GOOD")" "^OK ssl=1$"
+check "PQconnectdb, preloaded: forged refused" "$(preload "$PLAIN" connectdb "$MITM")" "certificate verify failed"
+check "PQconnectdb, no shim: forged accepted" "$("$PLAIN" connectdb "$MITM" 2>&1)" "^OK ssl=1$"
+check "linked client: verified" "$("$LINKED" connectdb "$GOOD" 2>&1)" "^OK ssl=1$"
+check "linked client: forged refused" "$("$LINKED" connectdb "$MITM" 2>&1)" "certificate verify failed"
+check "linked client: plaintext server refused" "$("$LINKED" connectdb "$NOTLS" 2>&1)" "server does not support SSL"
+check "PQconnectdbParams with a later sslmode=disable: still verified" \
+	"$(preload "$PLAIN" params "dbname=$GOOD" sslmode=disable)" "^OK ssl=1$"
+check "PQconnectdbParams, forged, later sslmode=disable: refused" \
+	"$(preload "$PLAIN" params "dbname=$MITM" sslmode=disable)" "certificate verify failed"
+check "PQconnectdbParams, no shim, later sslmode=disable: clear text" \
+	"$("$PLAIN" params "dbname=$NOTLS" sslmode=disable 2>&1)" "^OK ssl=0$"
+check "PQsetdbLogin, preloaded: verified" \
+	"$(PGHOSTADDR=127.0.0.1 preload "$PLAIN" setdb "$PGV_NAME" "$P_GOOD" postgres postgres)" "^OK ssl=1$"
+check "PQsetdbLogin, preloaded: forged refused" \
+	"$(PGHOSTADDR=127.0.0.1 preload "$PLAIN" setdb "$PGV_NAME" "$P_MITM" postgres postgres)" "certificate verify failed"
+check "PQsetdbLogin, no shim: forged accepted" \
+	"$(PGHOSTADDR=127.0.0.1 "$PLAIN" setdb "$PGV_NAME" "$P_MITM" postgres postgres 2>&1)" "^OK ssl=1$"
+check "PQsetdbLogin with a conninfo dbName saying sslmode=disable: verified" \
+	"$(PGHOSTADDR=127.0.0.1 preload "$PLAIN" setdb "$PGV_NAME" "$P_GOOD" "dbname=postgres sslmode=disable" postgres)" "^OK ssl=1$"
+check "PQconnectStartParams + PQconnectPoll, preloaded: verified" "$(preload "$PLAIN" start "$GOOD")" "^OK ssl=1$"
+check "PQconnectStartParams + PQconnectPoll, preloaded: forged refused" "$(preload "$PLAIN" start "$MITM")" "certificate verify failed"
+check "PQconnectStartParams + PQconnectPoll, no shim: forged accepted" "$("$PLAIN" start "$MITM" 2>&1)" "^OK ssl=1$"
+check "PQping, preloaded: good server answers" "$(preload "$PLAIN" ping "$GOOD")" "^PING OK$"
+check "PQping, preloaded: forged certificate gives NO_RESPONSE" "$(preload "$PLAIN" ping "$MITM")" "^PING NO_RESPONSE$"
+check "PQping, no shim: forged certificate answers OK" "$("$PLAIN" ping "$MITM" 2>&1)" "^PING OK$"
+check "PQping, refused by pgverify: NO_ATTEMPT" "$(preload "$PLAIN" ping "$GOOD sslrootcert=$T/garbage.pem")" "^PING NO_ATTEMPT$"
+check "16 threads connecting at once through the shim: all verified" "$(preload "$PLAIN" threads 16 "$GOOD")" "^OK 16/16 verified$"
+check "libpq called past the shim (dlopen RTLD_DEEPBIND): forged refused" \
+	"$(preload "$PLAIN" deepbind "$MITM")" "certificate verify failed"
+check "libpq called past the shim, no shim: forged accepted" "$("$PLAIN" deepbind "$MITM" 2>&1)" "^OK ssl=1$"
+
+# --- a program built with pkg-config (linked mode, no LD_PRELOAD) --------------
+if command -v pkg-config >/dev/null && command -v cc >/dev/null; then
+	export PKG_CONFIG_PATH=$abs_top_builddir/pkgconfig
+	libs=$(pkg-config --libs pgverify)
+	check "pkg-config puts -lpgverify before libpq" "$libs" "-lpgverify.*-lpq"
+	if cc -o "$T/pcclient" "$abs_top_srcdir/tests/clients/client.c" \
+		$(pkg-config --cflags pgverify) $libs -pthread -ldl >"$T/cc.log" 2>&1; then
+		check "pkg-config-built client: verified" "$(LD_LIBRARY_PATH=$abs_top_builddir/src/.libs "$T/pcclient" connectdb "$GOOD" 2>&1)" "^OK ssl=1$"
+		check "pkg-config-built client: forged refused" "$(LD_LIBRARY_PATH=$abs_top_builddir/src/.libs "$T/pcclient" connectdb "$MITM" 2>&1)" "certificate verify failed"
+	else
+		not_ok "a client builds with pkg-config --cflags --libs pgverify" "$(cat "$T/cc.log")"
+	fi
+	if cc -o "$T/wrongorder" "$abs_top_srcdir/tests/clients/client.c" $(pkg-config --cflags pgverify) \
+		-L"$abs_top_builddir/src/.libs" -Wl,--no-as-needed -lpq -lpgverify -pthread -ldl >"$T/cc2.log" 2>&1; then
+		check "linked after libpq: the shim says loudly it is not enforcing" \
+			"$(LD_LIBRARY_PATH=$abs_top_builddir/src/.libs "$T/wrongorder" connectdb "$GOOD" 2>&1)" "NOT verified"
+	else
+		not_ok "a client builds with -lpq -lpgverify" "$(cat "$T/cc2.log")"
+	fi
+fi
+
+tap_done

@@ -1,0 +1,37 @@
+# Minimal TAP for the shell tests: each check prints "ok N - name" or
+# "not ok N - name" with the evidence, and the plan is printed at the end.
+tap_n=0
+tap_failed=0
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+	shift
+	printf '%s\n' "$@" | sed 's/^/#   /'
+}
+
+# check NAME OUTPUT PATTERN: OUTPUT must match the extended regex PATTERN.
+check() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "expected /$3/, got:" "$2"; fi
+}
+
+# check_not NAME OUTPUT PATTERN: OUTPUT must not match PATTERN.
+check_not() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then not_ok "$1" "unexpected /$3/ in:" "$2"; else ok "$1"; fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+tap_done() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}

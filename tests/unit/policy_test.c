@@ -1,0 +1,259 @@
+/*
+ * The policy over a table of cases.  Each case goes the way the shim goes:
+ * its options are merged by libpq itself (environment and service file
+ * included) and pgverify_decide() judges the result.
+ */
+#include "pgverify.h"
+#include "request.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+enum kind { CONNINFO, PARAMS, NOEXPAND, SETDB };
+
+#define LEAVE PGVERIFY_LEAVE
+#define ENFORCE PGVERIFY_ENFORCE
+#define REFUSE PGVERIFY_REFUSE
+#define PQ16 160000
+#define SYSTEM_FILE "/etc/ssl/certs/ca-certificates.crt"
+
+struct tcase {
+	const char *name;
+	enum kind kind;
+	const char *in[13]; /* CONNINFO: the string; PARAMS: k, v, ...;
+	                       SETDB: host, port, options, dbname, user, pwd */
+	const char *env;    /* "NAME=value NAME=value" */
+	const char *conf;   /* extra config lines, appended to the base */
+	int libpq;
+	pgverify_verdict verdict;
+	const char *before, *after, *rootcert, *reason, *gss;
+};
+
+static const char base_conf[] =
+    "sslrootcert = \"/b/default.pem\";\n"
+    "exempt = [ \"localhost\", \"*.svc.local\" ];\n"
+    "hosts = (\n"
+    "  { match = \"*.proxy-*.rds.amazonaws.com\"; sslrootcert = \"system\"; },\n"
+    "  { match = \"*.rds.amazonaws.com\"; sslrootcert = \"/b/rds.pem\"; },\n"
+    "  { match = \"*.corp.example\"; sslrootcert = \"/b/corp.pem\"; sslmode = \"verify-ca\"; }\n"
+    ");\n";
+
+#define RDS "db1.abc123.us-east-1.rds.amazonaws.com"
+
+static const struct tcase cases[] = {
+    /* Unix-domain sockets and the default */
+    {"empty conninfo is the default Unix socket", CONNINFO, {""}, .verdict = LEAVE, .reason = "Unix-domain"},
+    {"socket directory host", CONNINFO, {"host=/tmp port=5432"}, .verdict = LEAVE},
+    {"abstract socket host", CONNINFO, {"host=@pg"}, .verdict = LEAVE},
+    /* every sslmode value */
+    {"no sslmode: prefer -> verify-full", CONNINFO, {"host=db.example.com"}, .verdict = ENFORCE, .before = "prefer", .after = "verify-full", .rootcert = "/b/default.pem", .gss = "disable"},
+    {"sslmode=disable upgraded", CONNINFO, {"host=x sslmode=disable"}, .verdict = ENFORCE, .before = "disable", .after = "verify-full"},
+    {"sslmode=allow upgraded", CONNINFO, {"host=x sslmode=allow"}, .verdict = ENFORCE, .before = "allow", .after = "verify-full"},
+    {"sslmode=prefer upgraded", CONNINFO, {"host=x sslmode=prefer"}, .verdict = ENFORCE, .before = "prefer", .after = "verify-full"},
+    {"sslmode=require upgraded", CONNINFO, {"host=x sslmode=require"}, .verdict = ENFORCE, .before = "require", .after = "verify-full"},
+    {"sslmode=verify-ca upgraded to the minimum", CONNINFO, {"host=x sslmode=verify-ca"}, .verdict = ENFORCE, .before = "verify-ca", .after = "verify-full"},
+    {"sslmode=verify-full stays", CONNINFO, {"host=x sslmode=verify-full"}, .verdict = ENFORCE, .before = "verify-full", .after = "verify-full"},
+    {"an invalid sslmode is libpq's error", CONNINFO, {"host=x sslmode=bogus"}, .verdict = REFUSE, .reason = "invalid sslmode value"},
+    {"a conninfo syntax error is refused", CONNINFO, {"host='x"}, .verdict = REFUSE, .reason = "unterminated quoted string"},
+    /* aliases and duplicates */
+    {"requiressl=1 means require", CONNINFO, {"host=x requiressl=1"}, .verdict = ENFORCE, .before = "require", .after = "verify-full"},
+    {"a later requiressl=0 undoes verify-full: still upgraded", CONNINFO, {"host=x sslmode=verify-full requiressl=0"}, .verdict = ENFORCE, .before = "prefer", .after = "verify-full"},
+    {"a later duplicate sslmode wins, and is upgraded", CONNINFO, {"host=x sslmode=verify-full sslmode=disable"}, .verdict = ENFORCE, .before = "disable", .after = "verify-full"},
+    /* URIs */
+    {"URI to an RDS endpoint uses the RDS rule", CONNINFO, {"postgresql://" RDS "/db"}, .verdict = ENFORCE, .after = "verify-full", .rootcert = "/b/rds.pem"},
+    {"URI host in percent-encoding", CONNINFO, {"postgresql://%64b1.rds.amazonaws.com/db"}, .verdict = ENFORCE, .rootcert = "/b/rds.pem"},
+    {"URI ssl=true means require", CONNINFO, {"postgres://x/db?ssl=true"}, .verdict = ENFORCE, .before = "require", .after = "verify-full"},
+    {"URI own sslrootcert, percent-encoded, wins", CONNINFO, {"postgresql://x/db?sslmode=disable&sslrootcert=%2Fmy%2Fca.pem"}, .verdict = ENFORCE, .before = "disable", .rootcert = "/my/ca.pem"},
+    {"URI multi-host, same rule", CONNINFO, {"postgresql://a.rds.amazonaws.com:5432,b.rds.amazonaws.com:5433/db"}, .verdict = ENFORCE, .rootcert = "/b/rds.pem"},
+    {"URI multi-host, rules disagree on the bundle", CONNINFO, {"postgresql://a.rds.amazonaws.com,b.corp.example/db"}, .verdict = REFUSE, .reason = "need different CA bundles"},
+    {"URI multi-host disagreeing but with its own sslrootcert", CONNINFO, {"postgresql://a.rds.amazonaws.com,b.corp.example/db?sslrootcert=/own.pem"}, .verdict = ENFORCE, .rootcert = "/own.pem"},
+    {"URI with a socket directory", CONNINFO, {"postgresql://%2Ftmp/db"}, .verdict = LEAVE},
+    {"URI with an IPv6 literal", CONNINFO, {"postgresql://[::1]:5432/db"}, .verdict = ENFORCE, .rootcert = "/b/default.pem"},
+    {"URI with a bad percent-encoding is refused", CONNINFO, {"postgresql://x/db?sslmode=%zz"}, .verdict = REFUSE, .reason = "percent-encoded"},
+    /* keyword arrays */
+    {"params without expansion", NOEXPAND, {"host", "x", "sslmode", "disable"}, .verdict = ENFORCE, .before = "disable", .after = "verify-full"},
+    {"params expand a conninfo dbname", PARAMS, {"dbname", "host=x sslmode=disable"}, .verdict = ENFORCE, .before = "disable"},
+    {"params not expanded: a conninfo dbname is only a name", NOEXPAND, {"dbname", "host=x sslmode=disable"}, .verdict = LEAVE},
+    {"params expand only the first dbname", PARAMS, {"dbname", "host=x", "dbname", "sslmode=disable"}, .verdict = ENFORCE, .before = "prefer"},
+    {"params: a later keyword wins", NOEXPAND, {"host", "x", "sslmode", "verify-full", "sslmode", "disable"}, .verdict = ENFORCE, .before = "disable", .after = "verify-full"},
+    {"params: empty values are ignored", NOEXPAND, {"host", "x", "sslmode", ""}, .verdict = ENFORCE, .before = "prefer"},
+    {"params: expanded URI, later keyword overrides its host", PARAMS, {"dbname", "postgresql://a.rds.amazonaws.com/db", "host", "b.corp.example"}, .verdict = ENFORCE, .rootcert = "/b/corp.pem"},
+    /* PQsetdbLogin */
+    {"setdb host and plain dbname", SETDB, {"x", "5432", NULL, "postgres", "u", NULL}, .verdict = ENFORCE, .before = "prefer", .after = "verify-full"},
+    {"setdb: pghost overrides a conninfo dbName", SETDB, {"b.corp.example", NULL, NULL, "host=" RDS " sslmode=disable", NULL, NULL}, .verdict = ENFORCE, .before = "disable", .after = "verify-ca", .rootcert = "/b/corp.pem"},
+    {"setdb: URI dbName with no pghost", SETDB, {NULL, NULL, NULL, "postgresql://" RDS "/db?sslmode=require", NULL, NULL}, .verdict = ENFORCE, .before = "require", .rootcert = "/b/rds.pem"},
+    {"setdb: empty pghost does not override", SETDB, {"", "", "", "host=" RDS, "", ""}, .verdict = ENFORCE, .rootcert = "/b/rds.pem"},
+    {"setdb: all NULL is the default socket", SETDB, {NULL, NULL, NULL, NULL, NULL, NULL}, .verdict = LEAVE},
+    /* environment */
+    {"PGSSLMODE=disable is the connection's own: upgraded", CONNINFO, {"host=x"}, "PGSSLMODE=disable", .verdict = ENFORCE, .before = "disable", .after = "verify-full"},
+    {"conninfo sslmode wins over PGSSLMODE", CONNINFO, {"host=x sslmode=disable"}, "PGSSLMODE=verify-full", .verdict = ENFORCE, .before = "disable"},
+    {"PGSSLROOTCERT is the connection's own bundle", CONNINFO, {"host=" RDS}, "PGSSLROOTCERT=/env/ca.pem", .verdict = ENFORCE, .rootcert = "/env/ca.pem"},
+    {"PGHOST picks the host rule", CONNINFO, {""}, "PGHOST=db.corp.example", .verdict = ENFORCE, .after = "verify-ca", .rootcert = "/b/corp.pem"},
+    {"PGREQUIRESSL=1 means require", CONNINFO, {"host=x"}, "PGREQUIRESSL=1", .verdict = ENFORCE, .before = "require"},
+    {"PGHOSTADDR alone: no name for verify-full", CONNINFO, {""}, "PGHOSTADDR=127.0.0.1", .verdict = REFUSE, .reason = "add host="},
+    /* service files (PGSERVICEFILE is set for every case) */
+    {"service= from the service file", CONNINFO, {"service=svc1"}, .verdict = ENFORCE, .before = "disable", .rootcert = "/b/rds.pem"},
+    {"PGSERVICE from the environment", CONNINFO, {""}, "PGSERVICE=svc1", .verdict = ENFORCE, .before = "disable", .rootcert = "/b/rds.pem"},
+    {"conninfo overrides the service file", CONNINFO, {"service=svc1 sslmode=require"}, .verdict = ENFORCE, .before = "require"},
+    {"an unknown service is refused", CONNINFO, {"service=nosuch"}, .verdict = REFUSE, .reason = "nosuch"},
+    /* exemptions, rules, hosts */
+    {"exempt host is left alone", CONNINFO, {"host=localhost"}, .verdict = LEAVE, .reason = "exempt"},
+    {"exempt glob is case-insensitive", CONNINFO, {"host=API.SVC.LOCAL sslmode=disable"}, .verdict = LEAVE},
+    {"an exempt host beside another is enforced", CONNINFO, {"host=localhost,x.example.com"}, .verdict = ENFORCE, .rootcert = "/b/default.pem"},
+    {"a trailing dot still matches the rule", CONNINFO, {"host=" RDS "."}, .verdict = ENFORCE, .rootcert = "/b/rds.pem"},
+    {"rule matching is case-insensitive", CONNINFO, {"host=DB1.ABC.US-EAST-1.RDS.AMAZONAWS.COM"}, .verdict = ENFORCE, .rootcert = "/b/rds.pem"},
+    {"hostaddr without host under verify-full", CONNINFO, {"hostaddr=127.0.0.1"}, .verdict = REFUSE, .reason = "add host="},
+    {"hostaddr with a socket-path host has no name", CONNINFO, {"host=/tmp hostaddr=127.0.0.1"}, .verdict = REFUSE, .reason = "add host="},
+    {"hostaddr without host is fine under verify-ca", CONNINFO, {"hostaddr=127.0.0.1"}, .conf = "sslmode = \"verify-ca\";", .verdict = ENFORCE, .after = "verify-ca"},
+    {"host and hostaddr counts differ: libpq's error", CONNINFO, {"host=a,b hostaddr=127.0.0.1"}, .verdict = REFUSE, .reason = "could not match"},
+    /* system */
+    {"RDS Proxy rule: system on libpq 15 is the OpenSSL file", CONNINFO, {"host=p.proxy-abc.us-east-1.rds.amazonaws.com"}, .verdict = ENFORCE, .after = "verify-full", .rootcert = SYSTEM_FILE},
+    {"system on libpq 16 is passed as system", CONNINFO, {"host=p.proxy-abc.us-east-1.rds.amazonaws.com"}, .libpq = PQ16, .verdict = ENFORCE, .rootcert = "system"},
+    {"sslrootcert=system in the conninfo works on libpq 15", CONNINFO, {"host=x sslrootcert=system"}, .verdict = ENFORCE, .rootcert = SYSTEM_FILE},
+    {"system forces verify-full even where a rule says verify-ca", CONNINFO, {"host=db.corp.example sslrootcert=system"}, .verdict = ENFORCE, .after = "verify-full"},
+    /* configuration switches */
+    {"gssencmode = prefer leaves GSS alone", CONNINFO, {"host=x"}, .conf = "gssencmode = \"prefer\";", .verdict = ENFORCE, .gss = "(none)"},
+    {"on_disable = refuse refuses sslmode=disable", CONNINFO, {"host=x sslmode=disable"}, .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .reason = "on_disable"},
+    {"on_disable = refuse refuses PGSSLMODE=disable", CONNINFO, {"host=x"}, "PGSSLMODE=disable", .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .reason = "on_disable"},
+    {"on_disable = refuse still upgrades prefer", CONNINFO, {"host=x"}, .conf = "on_disable = \"refuse\";", .verdict = ENFORCE, .after = "verify-full"},
+    {"minimum verify-ca keeps a stronger own mode", CONNINFO, {"host=x sslmode=verify-full"}, .conf = "sslmode = \"verify-ca\";", .verdict = ENFORCE, .after = "verify-full"},
+};
+
+static char tmpdir[] = "/tmp/pgverify-unit.XXXXXX";
+
+static void set_env(const char *list, int on)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list ? list : "");
+	for (char *kv = strtok_r(buf, " ", &save); kv; kv = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(kv, '=');
+		*eq = '\0';
+		if (on)
+			setenv(kv, eq + 1, 1);
+		else
+			unsetenv(kv);
+	}
+}
+
+static pgverify_config *load_conf(const char *extra)
+{
+	char path[512], err[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/case.conf", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s%s\n", base_conf, extra ? extra : "");
+	fclose(f);
+	pgverify_config *cfg = pgverify_config_load(path, err, sizeof(err));
+	if (!cfg)
+		fail_msg("config: %s", err);
+	return cfg;
+}
+
+static int merge(const struct tcase *c, pgverify_settings *s, char *err, size_t len)
+{
+	struct pgv_request r;
+	int rc;
+
+	switch (c->kind) {
+	case CONNINFO:
+		return pgverify_merge_conninfo(c->in[0], s, err, len);
+	case SETDB:
+		pgv_request_setdb(&r, c->in[0], c->in[1], c->in[2], c->in[3], c->in[4], c->in[5]);
+		rc = pgv_request_merge(&r, s, err, len);
+		pgv_request_free(&r);
+		return rc;
+	default: {
+		const char *kw[7] = {0}, *val[7] = {0};
+		for (int i = 0; i < 6 && c->in[2 * i]; i++) {
+			kw[i] = c->in[2 * i];
+			val[i] = c->in[2 * i + 1];
+		}
+		return pgverify_merge_params(kw, val, c->kind == PARAMS, s, err, len);
+	}
+	}
+}
+
+static void expect_str(const char *what, const char *want, const char *got)
+{
+	if (want && strcmp(want, got ? got : "(none)") != 0)
+		fail_msg("%s: want \"%s\", got \"%s\"", what, want, got ? got : "(none)");
+}
+
+static void run_case(void **state)
+{
+	const struct tcase *c = *state;
+	pgverify_config *cfg = load_conf(c->conf);
+	pgverify_context ctx = {c->libpq ? c->libpq : 150018, SYSTEM_FILE};
+	pgverify_settings s;
+	pgverify_decision d;
+	char err[1024];
+
+	set_env(c->env, 1);
+	if (merge(c, &s, err, sizeof(err)) < 0) {
+		memset(&d, 0, sizeof(d));
+		d.verdict = PGVERIFY_REFUSE;
+		snprintf(d.reason, sizeof(d.reason), "%s", err);
+	} else {
+		pgverify_decide(cfg, &s, &ctx, &d);
+		pgverify_settings_clear(&s);
+	}
+	set_env(c->env, 0);
+	if (d.verdict != c->verdict)
+		fail_msg("verdict: want %d, got %d (%s)", c->verdict, d.verdict, d.reason);
+	expect_str("sslmode before", c->before, d.sslmode_before);
+	expect_str("sslmode after", c->after, d.sslmode_after);
+	expect_str("sslrootcert", c->rootcert, d.sslrootcert);
+	expect_str("gssencmode", c->gss, d.gssencmode);
+	if (c->reason && !strstr(d.reason, c->reason))
+		fail_msg("reason: want \"%s\" in \"%s\"", c->reason, d.reason);
+	pgverify_config_free(cfg);
+}
+
+static void write_service_file(void)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/pg_service.conf", tmpdir);
+	f = fopen(path, "w");
+	fprintf(f, "[svc1]\nhost=svc.rds.amazonaws.com\nsslmode=disable\n");
+	fclose(f);
+	setenv("PGSERVICEFILE", path, 1);
+}
+
+int main(void)
+{
+	size_t n = sizeof(cases) / sizeof(*cases);
+	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+	const char *const clear[] = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGSSLMODE",
+	                             "PGSSLROOTCERT", "PGSERVICE", "PGREQUIRESSL",
+	                             "PGGSSENCMODE", "PGDATABASE"};
+
+	for (size_t i = 0; i < sizeof(clear) / sizeof(*clear); i++)
+		unsetenv(clear[i]);
+	if (!mkdtemp(tmpdir))
+		return 1;
+	write_service_file();
+	for (size_t i = 0; i < n; i++) {
+		tests[i].name = cases[i].name;
+		tests[i].test_func = run_case;
+		tests[i].initial_state = (void *)&cases[i];
+	}
+	int failed = _cmocka_run_group_tests("policy", tests, n, NULL, NULL);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	free(tests);
+	return failed;
+}
