@@ -25,6 +25,15 @@ struct load_error {
 	size_t len;
 };
 
+/* The key a setting stands under; list elements have none of their own. */
+static const char *setting_name(const config_setting_t *s)
+{
+	for (; s; s = config_setting_parent(s))
+		if (config_setting_name(s))
+			return config_setting_name(s);
+	return "(top level)";
+}
+
 /* Write "file:line: key: message" into the caller's error buffer. */
 __attribute__((format(printf, 3, 4))) static int
 fail(struct load_error *e, const config_setting_t *s, const char *fmt, ...)
@@ -36,7 +45,7 @@ fail(struct load_error *e, const config_setting_t *s, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(e->buf, e->len, "%s:%d: %s: %s", e->file,
-	         config_setting_source_line(s), config_setting_name(s), msg);
+	         config_setting_source_line(s), setting_name(s), msg);
 	return -1;
 }
 

@@ -109,7 +109,7 @@ static const struct pgv_rule *find_rule(const pgverify_config *cfg,
 struct scan {
 	size_t tcp;              /* hosts reached over TCP */
 	size_t exempt;           /* of those, how many are exempt */
-	int required;            /* strongest minimum sslmode of any rule */
+	int required;            /* strongest minimum of the hosts' rules */
 	const char *bundle;      /* the bundle the first TCP host's rule names */
 	const struct pgv_rule *rule; /* the rule that named it, if any */
 	char bundle_host[ITEM_MAX];
@@ -231,7 +231,7 @@ static int resolve_system(const pgverify_context *ctx, pgverify_decision *d)
 void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
                      const pgverify_context *ctx, pgverify_decision *d)
 {
-	struct scan sc = {.required = cfg->sslmode};
+	struct scan sc = {.required = PGV_SSL_DISABLE};
 	int own = s->sslmode && s->sslmode[0] ? pgv_sslmode_parse(s->sslmode)
 	                                       : PGV_SSL_PREFER;
 

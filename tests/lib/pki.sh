@@ -14,13 +14,13 @@ pki_ca() {
 	pki_key "$1/$2.key"
 	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' >"$1/$2.ext"
 	if [ -z "${4:-}" ]; then
-		openssl req -x509 -new -key "$1/$2.key" -subj "$3" -days 30 \
+		openssl req -x509 -new -key "$1/$2.key" -subj "$3" -days 3650 \
 			-addext basicConstraints=critical,CA:TRUE \
 			-addext keyUsage=critical,keyCertSign,cRLSign -out "$1/$2.pem"
 	else
 		openssl req -new -key "$1/$2.key" -subj "$3" -out "$1/$2.csr" &&
 			openssl x509 -req -in "$1/$2.csr" -CA "$1/$4.pem" -CAkey "$1/$4.key" \
-				-CAcreateserial -days 30 -extfile "$1/$2.ext" -out "$1/$2.pem" 2>/dev/null
+				-CAcreateserial -days 3650 -extfile "$1/$2.ext" -out "$1/$2.pem" 2>/dev/null
 	fi
 }
 
@@ -30,7 +30,7 @@ pki_server() {
 	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:%s\n' "$3" >"$1/$2.ext"
 	openssl req -new -key "$1/$2.key" -subj "/CN=$3" -out "$1/$2.csr" &&
 		openssl x509 -req -in "$1/$2.csr" -CA "$1/$4.pem" -CAkey "$1/$4.key" \
-			-CAcreateserial -days 30 -extfile "$1/$2.ext" -out "$1/$2.crt" 2>/dev/null &&
+			-CAcreateserial -days 3650 -extfile "$1/$2.ext" -out "$1/$2.crt" 2>/dev/null &&
 		cat "$1/$2.crt" "$1/$4.pem" >"$1/$2.pem"
 }
 

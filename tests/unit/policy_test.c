@@ -194,7 +194,7 @@ static void run_case(void **state)
 	const struct tcase *c = *state;
 	pgverify_config *cfg = load_conf(c->conf);
 	pgverify_context ctx = {c->libpq ? c->libpq : 150018, SYSTEM_FILE};
-	pgverify_settings s;
+	pgverify_settings s = {0};
 	pgverify_decision d;
 	char err[1024];
 
@@ -205,7 +205,6 @@ static void run_case(void **state)
 		snprintf(d.reason, sizeof(d.reason), "%s", err);
 	} else {
 		pgverify_decide(cfg, &s, &ctx, &d);
-		pgverify_settings_clear(&s);
 	}
 	set_env(c->env, 0);
 	if (d.verdict != c->verdict)
@@ -216,6 +215,8 @@ static void run_case(void **state)
 	expect_str("gssencmode", c->gss, d.gssencmode);
 	if (c->reason && !strstr(d.reason, c->reason))
 		fail_msg("reason: want \"%s\" in \"%s\"", c->reason, d.reason);
+	/* The decision points into the settings and the config: free last. */
+	pgverify_settings_clear(&s);
 	pgverify_config_free(cfg);
 }
 
