@@ -18,7 +18,7 @@ server_init() {
 
 # server_start TOP NAME [postgres -c options...]: sets SERVER_PORT.
 server_start() {
-	top=$1 name=$2
+	local top=$1 name=$2 port
 	shift 2
 	as_pg cp -a "$top/base" "$top/$name"
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -36,6 +36,7 @@ server_start() {
 }
 
 servers_stop() {
+	local d pid
 	for d in $PGV_SERVERS; do
 		pid=$(head -n 1 "$d/postmaster.pid" 2>/dev/null)
 		[ -n "$pid" ] && kill -QUIT "$pid" 2>/dev/null

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install what building and testing pgverify needs on Debian or Ubuntu.
+# Installs nothing that is already there; needs root (or sudo) otherwise.
+set -e
+PKGS="build-essential autoconf automake libtool pkg-config binutils util-linux \
+openssl libpq-dev libssl-dev libconfig-dev libcmocka-dev postgresql postgresql-client"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "installing:$missing"
+$SUDO apt-get update -qq
+# The tests start their own servers; Debian's default cluster is not needed.
+$SUDO mkdir -p /etc/postgresql-common
+[ -f /etc/postgresql-common/createcluster.conf ] ||
+	echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
