@@ -15,6 +15,12 @@ set -u
 SHIM=$abs_top_builddir/src/.libs/libpgverify.so
 PLAIN=$abs_top_builddir/tests/client_plain
 LINKED=$abs_top_builddir/tests/client_linked
+# PGVERIFY_TEST_WITHOUT_SHIM=1 runs every check with the shim taken out:
+# the security checks must then fail, which shows that they can.
+if [ -n "${PGVERIFY_TEST_WITHOUT_SHIM:-}" ]; then
+	SHIM=""
+	LINKED=$PLAIN
+fi
 FAKE=$abs_top_builddir/tests/fake_server
 PSQL=$PG_BINDIR/psql
 
@@ -181,7 +187,7 @@ check "libpq called past the shim (dlopen RTLD_DEEPBIND): forged refused" \
 check "libpq called past the shim, no shim: forged accepted" "$("$PLAIN" deepbind "$MITM" 2>&1)" "^OK ssl=1$"
 
 # --- a program built with pkg-config (linked mode, no LD_PRELOAD) --------------
-if command -v pkg-config >/dev/null && command -v cc >/dev/null; then
+if [ -n "$SHIM" ] && command -v pkg-config >/dev/null && command -v cc >/dev/null; then
 	# pgverify-uninstalled.pc describes the build tree.
 	export PKG_CONFIG_PATH=$abs_top_builddir/pkgconfig
 	libs=$(pkg-config --libs pgverify)
