@@ -28,7 +28,7 @@ typedef struct pgverify_config pgverify_config;
  * and key in `err`.  The caller owns the result: pgverify_config_free().
  */
 pgverify_config *pgverify_config_load(const char *path, char *err,
-                                      size_t errlen);
+				      size_t errlen);
 void pgverify_config_free(pgverify_config *cfg);
 
 /* $(sysconfdir)/pgverify.conf, as configured at build time. */
@@ -58,25 +58,25 @@ typedef struct pgverify_settings {
  * Release the result with pgverify_settings_clear().
  */
 int pgverify_merge_params(const char *const *keywords,
-                          const char *const *values, int expand_dbname,
-                          pgverify_settings *out, char *err, size_t errlen);
+			  const char *const *values, int expand_dbname,
+			  pgverify_settings *out, char *err, size_t errlen);
 
 /* The same for a conninfo string or URI, as PQconnectdb() reads it. */
 int pgverify_merge_conninfo(const char *conninfo, pgverify_settings *out,
-                            char *err, size_t errlen);
+			    char *err, size_t errlen);
 
 void pgverify_settings_clear(pgverify_settings *s);
 
 /* Facts about the process the policy needs but must not look up itself. */
 typedef struct pgverify_context {
-	int libpq_version;         /* PQlibVersion(), e.g. 150018 */
+	int libpq_version;	   /* PQlibVersion(), e.g. 150018 */
 	const char *system_bundle; /* OpenSSL's default CA file */
 } pgverify_context;
 
 typedef enum pgverify_verdict {
-	PGVERIFY_LEAVE,   /* forward exactly as the program asked */
+	PGVERIFY_LEAVE,	  /* forward exactly as the program asked */
 	PGVERIFY_ENFORCE, /* forward with the keywords below appended */
-	PGVERIFY_REFUSE   /* do not connect; `reason` says why */
+	PGVERIFY_REFUSE	  /* do not connect; `reason` says why */
 } pgverify_verdict;
 
 /*
@@ -90,9 +90,9 @@ typedef struct pgverify_decision {
 	const char *sslmode_after;  /* the mode appended (ENFORCE) */
 	const char *sslrootcert;    /* the bundle appended (ENFORCE) */
 	const char *bundle_source;  /* "connection", "rule", "config" */
-	const char *rule;           /* the matching rule's glob, or NULL */
-	const char *gssencmode;     /* appended if not NULL (ENFORCE) */
-	char reason[1024];          /* why (REFUSE) or what (LEAVE) */
+	const char *rule;	    /* the matching rule's glob, or NULL */
+	const char *gssencmode;	    /* appended if not NULL (ENFORCE) */
+	char reason[1024];	    /* why (REFUSE) or what (LEAVE) */
 } pgverify_decision;
 
 /*
@@ -100,7 +100,7 @@ typedef struct pgverify_decision {
  * settings.  Pure: no network, no files, no environment, no globals.
  */
 void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
-                     const pgverify_context *ctx, pgverify_decision *out);
+		     const pgverify_context *ctx, pgverify_decision *out);
 
 /*
  * Check a CA bundle the way the shim does before it lets libpq use it: the
@@ -109,8 +109,8 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
  * `err`.  `soon` (may be NULL) receives how many certificates expire within
  * `warn_days` days.
  */
-int pgverify_bundle_check(const char *path, int warn_days, int *soon,
-                          char *err, size_t errlen);
+int pgverify_bundle_check(const char *path, int warn_days, int *soon, char *err,
+			  size_t errlen);
 
 #ifdef __cplusplus
 }

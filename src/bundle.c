@@ -3,9 +3,9 @@
  * under some modes a garbage or empty file silently means no verification,
  * so the shim checks the bundle itself before anything reaches the network.
  */
-#include "pgverify.h"
 #include "bundle.h"
 #include "log.h"
+#include "pgverify.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -19,8 +19,8 @@
 #include <time.h>
 
 struct bundle_facts {
-	int certs;         /* certificates in the file */
-	int soon;          /* valid ones that expire within the warning window */
+	int certs; /* certificates in the file */
+	int soon;  /* valid ones that expire within the warning window */
 	time_t last_valid; /* the latest notAfter of any certificate */
 };
 
@@ -38,7 +38,7 @@ static time_t not_after(const X509 *x)
  * (bundles often carry comments), anything malformed is an error.
  */
 static int read_certs(FILE *fp, const char *path, int warn_days,
-                      struct bundle_facts *f, char *err, size_t errlen)
+		      struct bundle_facts *f, char *err, size_t errlen)
 {
 	time_t now = time(NULL);
 	X509 *x;
@@ -50,11 +50,13 @@ static int read_certs(FILE *fp, const char *path, int warn_days,
 			f->last_valid = end;
 		if (end > now && end - now < (time_t)warn_days * 86400) {
 			f->soon++;
-			char *subject = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
+			char *subject = X509_NAME_oneline(
+			    X509_get_subject_name(x), NULL, 0);
 			pgv_log(PGV_LOG_WARNING,
-			        "%s: CA %s expires in %ld days (expiry_warning_days is %d)",
-			        path, subject ? subject : "?", (long)((end - now) / 86400),
-			        warn_days);
+				"%s: CA %s expires in %ld days "
+				"(expiry_warning_days is %d)",
+				path, subject ? subject : "?",
+				(long)((end - now) / 86400), warn_days);
 			OPENSSL_free(subject);
 		}
 		X509_free(x);
@@ -66,15 +68,16 @@ static int read_certs(FILE *fp, const char *path, int warn_days,
 	if (f->certs == 0)
 		snprintf(err, errlen, "%s holds no PEM certificate", path);
 	else if (e)
-		snprintf(err, errlen, "%s: certificate %d is not valid PEM (%s)",
-		         path, f->certs + 1, ERR_reason_error_string(e));
+		snprintf(err, errlen,
+			 "%s: certificate %d is not valid PEM (%s)", path,
+			 f->certs + 1, ERR_reason_error_string(e));
 	/* libpq reads the OpenSSL error queue later: leave nothing on it. */
 	ERR_clear_error();
 	return f->certs == 0 || e ? -1 : 0;
 }
 
 static int usable(const char *path, const struct bundle_facts *f, char *err,
-                  size_t errlen)
+		  size_t errlen)
 {
 	if (f->last_valid > time(NULL))
 		return 0;
@@ -83,7 +86,7 @@ static int usable(const char *path, const struct bundle_facts *f, char *err,
 }
 
 static int parse_file(const char *path, int warn_days, struct bundle_facts *f,
-                      char *err, size_t errlen)
+		      char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "re");
 	int rc;
@@ -91,7 +94,7 @@ static int parse_file(const char *path, int warn_days, struct bundle_facts *f,
 	memset(f, 0, sizeof(*f));
 	if (!fp) {
 		snprintf(err, errlen, "cannot read CA bundle %s: %s", path,
-		         strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	rc = read_certs(fp, path, warn_days, f, err, errlen);
@@ -99,8 +102,8 @@ static int parse_file(const char *path, int warn_days, struct bundle_facts *f,
 	return rc < 0 ? -1 : usable(path, f, err, errlen);
 }
 
-int pgverify_bundle_check(const char *path, int warn_days, int *soon,
-                          char *err, size_t errlen)
+int pgverify_bundle_check(const char *path, int warn_days, int *soon, char *err,
+			  size_t errlen)
 {
 	struct bundle_facts f;
 	int rc = parse_file(path, warn_days, &f, err, errlen);
@@ -143,7 +146,8 @@ static void register_atfork(void)
 static int same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
 	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
@@ -171,7 +175,7 @@ static struct cache_entry *cache_add(const char *path)
 }
 
 int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
-                            size_t errlen)
+			    size_t errlen)
 {
 	struct stat st;
 	struct cache_entry *e;
@@ -179,7 +183,7 @@ int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
 
 	if (stat(path, &st) < 0) {
 		snprintf(err, errlen, "cannot read CA bundle %s: %s", path,
-		         strerror(errno));
+			 strerror(errno));
 		return -1;
 	}
 	pthread_once(&atfork_once, register_atfork);
@@ -193,7 +197,8 @@ int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
 			return -1;
 		}
 		e->st = st;
-		e->rc = parse_file(path, warn_days, &e->facts, e->err, sizeof(e->err));
+		e->rc = parse_file(path, warn_days, &e->facts, e->err,
+				   sizeof(e->err));
 	}
 	rc = e->rc;
 	if (rc == 0)

@@ -10,7 +10,7 @@
  * that expire within `warn_days`.  Returns 0, or -1 with `err` set.
  */
 int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
-                            size_t errlen);
+			    size_t errlen);
 
 /* OpenSSL's default CA file, honouring SSL_CERT_FILE.  Never NULL. */
 const char *pgv_bundle_system_file(void);

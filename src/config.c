@@ -45,7 +45,7 @@ fail(struct load_error *e, const config_setting_t *s, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(e->buf, e->len, "%s:%d: %s: %s", e->file,
-	         config_setting_source_line(s), setting_name(s), msg);
+		 config_setting_source_line(s), setting_name(s), msg);
 	return -1;
 }
 
@@ -72,18 +72,18 @@ static const char *type_name(int type)
 	}
 }
 
-static int need_type(struct load_error *e, const config_setting_t *s,
-                     int type, const char *what)
+static int need_type(struct load_error *e, const config_setting_t *s, int type,
+		     const char *what)
 {
 	if (config_setting_type(s) == type)
 		return 0;
 	return fail(e, s, "must be %s, not %s", what,
-	            type_name(config_setting_type(s)));
+		    type_name(config_setting_type(s)));
 }
 
 /* Returns the index of the string value in `names`, or -1 after fail(). */
 static int need_choice(struct load_error *e, const config_setting_t *s,
-                       const char *const *names, size_t n)
+		       const char *const *names, size_t n)
 {
 	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
 		return -1;
@@ -94,17 +94,19 @@ static int need_choice(struct load_error *e, const config_setting_t *s,
 	char allowed[256] = "";
 	for (size_t i = 0; i < n; i++) {
 		strncat(allowed, i ? ", \"" : "\"",
-		        sizeof(allowed) - strlen(allowed) - 1);
-		strncat(allowed, names[i], sizeof(allowed) - strlen(allowed) - 1);
+			sizeof(allowed) - strlen(allowed) - 1);
+		strncat(allowed, names[i],
+			sizeof(allowed) - strlen(allowed) - 1);
 		strncat(allowed, "\"", sizeof(allowed) - strlen(allowed) - 1);
 	}
 	return fail(e, s, "\"%s\" is not one of %s", v, allowed);
 }
 
-#define CHOICE(e, s, names) need_choice(e, s, names, sizeof(names) / sizeof(*names))
+#define CHOICE(e, s, names)                                                    \
+	need_choice(e, s, names, sizeof(names) / sizeof(*names))
 
 static int parse_min_sslmode(struct load_error *e, const config_setting_t *s,
-                             int *out)
+			     int *out)
 {
 	static const char *const modes[] = {"verify-ca", "verify-full"};
 	int i = CHOICE(e, s, modes);
@@ -117,33 +119,33 @@ static int parse_min_sslmode(struct load_error *e, const config_setting_t *s,
 /* A bundle is "system" or an absolute path: a relative one would depend on
  * the working directory of whatever program the shim is loaded into. */
 static int parse_bundle(struct load_error *e, const config_setting_t *s,
-                        char **out)
+			char **out)
 {
 	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
 		return -1;
 	const char *v = config_setting_get_string(s);
 	if (strcmp(v, "system") != 0 && v[0] != '/')
 		return fail(e, s,
-		            "\"%s\" must be an absolute path or \"system\"", v);
+			    "\"%s\" must be an absolute path or \"system\"", v);
 	free(*out);
 	*out = strdup(v);
 	return *out ? 0 : fail(e, s, "out of memory");
 }
 
 static int key_sslmode(pgverify_config *c, const config_setting_t *s,
-                       struct load_error *e)
+		       struct load_error *e)
 {
 	return parse_min_sslmode(e, s, &c->sslmode);
 }
 
 static int key_sslrootcert(pgverify_config *c, const config_setting_t *s,
-                           struct load_error *e)
+			   struct load_error *e)
 {
 	return parse_bundle(e, s, &c->sslrootcert);
 }
 
 static int key_on_disable(pgverify_config *c, const config_setting_t *s,
-                          struct load_error *e)
+			  struct load_error *e)
 {
 	static const char *const v[] = {"upgrade", "refuse"};
 	int i = CHOICE(e, s, v);
@@ -152,7 +154,7 @@ static int key_on_disable(pgverify_config *c, const config_setting_t *s,
 }
 
 static int key_gssencmode(pgverify_config *c, const config_setting_t *s,
-                          struct load_error *e)
+			  struct load_error *e)
 {
 	static const char *const v[] = {"disable", "prefer"};
 	int i = CHOICE(e, s, v);
@@ -161,8 +163,8 @@ static int key_gssencmode(pgverify_config *c, const config_setting_t *s,
 }
 
 static int key_expiry_warning_days(pgverify_config *c,
-                                   const config_setting_t *s,
-                                   struct load_error *e)
+				   const config_setting_t *s,
+				   struct load_error *e)
 {
 	if (need_type(e, s, CONFIG_TYPE_INT, "an integer") < 0)
 		return -1;
@@ -174,7 +176,7 @@ static int key_expiry_warning_days(pgverify_config *c,
 }
 
 static int key_log_level(pgverify_config *c, const config_setting_t *s,
-                         struct load_error *e)
+			 struct load_error *e)
 {
 	static const char *const v[] = {"error", "warning", "info", "debug"};
 	int i = CHOICE(e, s, v);
@@ -183,7 +185,7 @@ static int key_log_level(pgverify_config *c, const config_setting_t *s,
 }
 
 static int key_log_target(pgverify_config *c, const config_setting_t *s,
-                          struct load_error *e)
+			  struct load_error *e)
 {
 	static const char *const v[] = {"stderr", "syslog"};
 	int i = CHOICE(e, s, v);
@@ -192,18 +194,18 @@ static int key_log_target(pgverify_config *c, const config_setting_t *s,
 }
 
 static int need_list(struct load_error *e, const config_setting_t *s,
-                     int allow_array)
+		     int allow_array)
 {
 	int t = config_setting_type(s);
 	if (t == CONFIG_TYPE_LIST || (allow_array && t == CONFIG_TYPE_ARRAY))
 		return 0;
 	return fail(e, s, "must be %s, not %s",
-	            allow_array ? "an array of strings" : "a list of groups",
-	            type_name(t));
+		    allow_array ? "an array of strings" : "a list of groups",
+		    type_name(t));
 }
 
 static int key_exempt(pgverify_config *c, const config_setting_t *s,
-                      struct load_error *e)
+		      struct load_error *e)
 {
 	if (need_list(e, s, 1) < 0)
 		return -1;
@@ -212,10 +214,13 @@ static int key_exempt(pgverify_config *c, const config_setting_t *s,
 	if (!c->exempt)
 		return fail(e, s, "out of memory");
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *el = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *el =
+		    config_setting_get_elem(s, (unsigned)i);
 		const char *v = config_setting_get_string(el);
 		if (!v || !*v)
-			return fail(e, s, "element %d must be a non-empty string", i + 1);
+			return fail(e, s,
+				    "element %d must be a non-empty string",
+				    i + 1);
 		if (!(c->exempt[i] = strdup(v)))
 			return fail(e, s, "out of memory");
 		c->nexempt++;
@@ -224,7 +229,7 @@ static int key_exempt(pgverify_config *c, const config_setting_t *s,
 }
 
 static int rule_match(struct pgv_rule *r, const config_setting_t *s,
-                      struct load_error *e)
+		      struct load_error *e)
 {
 	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
 		return -1;
@@ -236,13 +241,13 @@ static int rule_match(struct pgv_rule *r, const config_setting_t *s,
 }
 
 static int rule_sslmode(struct pgv_rule *r, const config_setting_t *s,
-                        struct load_error *e)
+			struct load_error *e)
 {
 	return parse_min_sslmode(e, s, &r->sslmode);
 }
 
 static int rule_sslrootcert(struct pgv_rule *r, const config_setting_t *s,
-                            struct load_error *e)
+			    struct load_error *e)
 {
 	return parse_bundle(e, s, &r->sslrootcert);
 }
@@ -250,7 +255,7 @@ static int rule_sslrootcert(struct pgv_rule *r, const config_setting_t *s,
 static const struct rule_key {
 	const char *name;
 	int (*apply)(struct pgv_rule *, const config_setting_t *,
-	             struct load_error *);
+		     struct load_error *);
 } rule_keys[] = {
     {"match", rule_match},
     {"sslmode", rule_sslmode},
@@ -258,34 +263,36 @@ static const struct rule_key {
 };
 
 static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
-                      struct load_error *e)
+		      struct load_error *e)
 {
 	r->sslmode = -1;
 	if (need_type(e, g, CONFIG_TYPE_GROUP, "a group { match = ...; }") < 0)
 		return -1;
 	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const config_setting_t *s =
+		    config_setting_get_elem(g, (unsigned)i);
 		size_t k = 0;
 		while (k < sizeof(rule_keys) / sizeof(*rule_keys) &&
 		       strcmp(rule_keys[k].name, config_setting_name(s)) != 0)
 			k++;
 		if (k == sizeof(rule_keys) / sizeof(*rule_keys))
-			return fail(e, s, "unknown key in a hosts rule (known: "
-			                  "match, sslmode, sslrootcert)");
+			return fail(e, s,
+				    "unknown key in a hosts rule (known: "
+				    "match, sslmode, sslrootcert)");
 		if (rule_keys[k].apply(r, s, e) < 0)
 			return -1;
 	}
 	if (!r->match) {
 		snprintf(e->buf, e->len,
-		         "%s:%d: hosts: a rule has no \"match\" glob", e->file,
-		         config_setting_source_line(g));
+			 "%s:%d: hosts: a rule has no \"match\" glob", e->file,
+			 config_setting_source_line(g));
 		return -1;
 	}
 	return 0;
 }
 
 static int key_hosts(pgverify_config *c, const config_setting_t *s,
-                     struct load_error *e)
+		     struct load_error *e)
 {
 	if (need_list(e, s, 0) < 0)
 		return -1;
@@ -295,8 +302,8 @@ static int key_hosts(pgverify_config *c, const config_setting_t *s,
 		return fail(e, s, "out of memory");
 	for (int i = 0; i < n; i++) {
 		c->nrules++;
-		if (parse_rule(&c->rules[i], config_setting_get_elem(s, (unsigned)i),
-		               e) < 0)
+		if (parse_rule(&c->rules[i],
+			       config_setting_get_elem(s, (unsigned)i), e) < 0)
 			return -1;
 	}
 	return 0;
@@ -305,7 +312,7 @@ static int key_hosts(pgverify_config *c, const config_setting_t *s,
 static const struct key {
 	const char *name;
 	int (*apply)(pgverify_config *, const config_setting_t *,
-	             struct load_error *);
+		     struct load_error *);
 } keys[] = {
     {"sslmode", key_sslmode},
     {"sslrootcert", key_sslrootcert},
@@ -319,10 +326,11 @@ static const struct key {
 };
 
 static int apply_root(pgverify_config *c, const config_setting_t *root,
-                      struct load_error *e)
+		      struct load_error *e)
 {
 	for (int i = 0; i < config_setting_length(root); i++) {
-		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const config_setting_t *s =
+		    config_setting_get_elem(root, (unsigned)i);
 		size_t k = 0;
 		while (k < sizeof(keys) / sizeof(*keys) &&
 		       strcmp(keys[k].name, config_setting_name(s)) != 0)
@@ -355,7 +363,7 @@ static pgverify_config *config_defaults(void)
 
 /* Parse `file` with libconfig into `c`.  Returns 0 or -1 with `err` set. */
 static int read_file(pgverify_config *c, const char *file, char *err,
-                     size_t errlen)
+		     size_t errlen)
 {
 	struct load_error e = {file, err, errlen};
 	config_t lc;
@@ -372,13 +380,14 @@ static int read_file(pgverify_config *c, const char *file, char *err,
 	errno = 0;
 	if (!config_read_file(&lc, file)) {
 		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
-			snprintf(err, errlen, "%s: cannot read the file: %s", file,
-			         strerror(errno ? errno : EIO));
+			snprintf(err, errlen, "%s: cannot read the file: %s",
+				 file, strerror(errno ? errno : EIO));
 		else
 			snprintf(err, errlen, "%s:%d: %s",
-			         config_error_file(&lc) ? config_error_file(&lc)
-			                                : file,
-			         config_error_line(&lc), config_error_text(&lc));
+				 config_error_file(&lc) ? config_error_file(&lc)
+							: file,
+				 config_error_line(&lc),
+				 config_error_text(&lc));
 	} else {
 		rc = apply_root(c, config_root_setting(&lc), &e);
 	}
@@ -388,7 +397,7 @@ static int read_file(pgverify_config *c, const char *file, char *err,
 }
 
 pgverify_config *pgverify_config_load(const char *path, char *err,
-                                      size_t errlen)
+				      size_t errlen)
 {
 	const char *file = path ? path : pgverify_config_default_path();
 	pgverify_config *c = config_defaults();

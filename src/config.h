@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 struct pgv_rule {
-	char *match;       /* case-insensitive fnmatch(3) glob */
-	int sslmode;       /* enum pgv_sslmode, or -1 when the rule sets none */
+	char *match;	   /* case-insensitive fnmatch(3) glob */
+	int sslmode;	   /* enum pgv_sslmode, or -1 when the rule sets none */
 	char *sslrootcert; /* NULL when the rule sets none */
 };
 

@@ -29,9 +29,9 @@
 			FORWARD(conn_, original);                              \
 			break;                                                 \
 		case PGV_ROUTE_REWRITTEN:                                      \
-			FORWARD(conn_, pgv_real.params_fn((req).keywords,      \
-			                                  (req).values,        \
-			                                  (req).expand_dbname)); \
+			FORWARD(conn_, pgv_real.params_fn(                     \
+					   (req).keywords, (req).values,       \
+					   (req).expand_dbname));              \
 			break;                                                 \
 		case PGV_ROUTE_REFUSED:                                        \
 			conn_ = pgv_shim_refused(reason_);                     \
@@ -58,48 +58,52 @@ PGconn *PQconnectStart(const char *conninfo)
 	if (pgv_shim_nested())
 		return pgv_real.PQconnectStart(conninfo);
 	pgv_request_conninfo(&req, conninfo);
-	return CONNECT(req, pgv_real.PQconnectStart(conninfo), PQconnectStartParams);
+	return CONNECT(req, pgv_real.PQconnectStart(conninfo),
+		       PQconnectStartParams);
 }
 
 PGconn *PQconnectdbParams(const char *const *keywords,
-                          const char *const *values, int expand_dbname)
+			  const char *const *values, int expand_dbname)
 {
 	struct pgv_request req;
 
 	if (pgv_shim_nested())
-		return pgv_real.PQconnectdbParams(keywords, values, expand_dbname);
+		return pgv_real.PQconnectdbParams(keywords, values,
+						  expand_dbname);
 	pgv_request_params(&req, keywords, values, expand_dbname);
-	return CONNECT(req,
-	               pgv_real.PQconnectdbParams(keywords, values, expand_dbname),
-	               PQconnectdbParams);
+	return CONNECT(
+	    req, pgv_real.PQconnectdbParams(keywords, values, expand_dbname),
+	    PQconnectdbParams);
 }
 
 PGconn *PQconnectStartParams(const char *const *keywords,
-                             const char *const *values, int expand_dbname)
+			     const char *const *values, int expand_dbname)
 {
 	struct pgv_request req;
 
 	if (pgv_shim_nested())
-		return pgv_real.PQconnectStartParams(keywords, values, expand_dbname);
+		return pgv_real.PQconnectStartParams(keywords, values,
+						     expand_dbname);
 	pgv_request_params(&req, keywords, values, expand_dbname);
-	return CONNECT(req,
-	               pgv_real.PQconnectStartParams(keywords, values, expand_dbname),
-	               PQconnectStartParams);
+	return CONNECT(
+	    req, pgv_real.PQconnectStartParams(keywords, values, expand_dbname),
+	    PQconnectStartParams);
 }
 
 PGconn *PQsetdbLogin(const char *pghost, const char *pgport,
-                     const char *pgoptions, const char *pgtty,
-                     const char *dbName, const char *login, const char *pwd)
+		     const char *pgoptions, const char *pgtty,
+		     const char *dbName, const char *login, const char *pwd)
 {
 	struct pgv_request req;
 
 	if (pgv_shim_nested())
-		return pgv_real.PQsetdbLogin(pghost, pgport, pgoptions, pgtty, dbName, login, pwd);
+		return pgv_real.PQsetdbLogin(pghost, pgport, pgoptions, pgtty,
+					     dbName, login, pwd);
 	pgv_request_setdb(&req, pghost, pgport, pgoptions, dbName, login, pwd);
 	return CONNECT(req,
-	               pgv_real.PQsetdbLogin(pghost, pgport, pgoptions, pgtty,
-	                                     dbName, login, pwd),
-	               PQconnectdbParams);
+		       pgv_real.PQsetdbLogin(pghost, pgport, pgoptions, pgtty,
+					     dbName, login, pwd),
+		       PQconnectdbParams);
 }
 
 /* Ping a request: a refused connection was never attempted. */
@@ -112,9 +116,9 @@ PGconn *PQsetdbLogin(const char *pghost, const char *pgport,
 			FORWARD(ping_, original);                              \
 			break;                                                 \
 		case PGV_ROUTE_REWRITTEN:                                      \
-			FORWARD(ping_, pgv_real.PQpingParams((req).keywords,   \
-			                                     (req).values,     \
-			                                     (req).expand_dbname)); \
+			FORWARD(ping_, pgv_real.PQpingParams(                  \
+					   (req).keywords, (req).values,       \
+					   (req).expand_dbname));              \
 			break;                                                 \
 		case PGV_ROUTE_REFUSED:                                        \
 			break;                                                 \
@@ -134,12 +138,13 @@ PGPing PQping(const char *conninfo)
 }
 
 PGPing PQpingParams(const char *const *keywords, const char *const *values,
-                    int expand_dbname)
+		    int expand_dbname)
 {
 	struct pgv_request req;
 
 	if (pgv_shim_nested())
 		return pgv_real.PQpingParams(keywords, values, expand_dbname);
 	pgv_request_params(&req, keywords, values, expand_dbname);
-	return PING(req, pgv_real.PQpingParams(keywords, values, expand_dbname));
+	return PING(req,
+		    pgv_real.PQpingParams(keywords, values, expand_dbname));
 }

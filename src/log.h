@@ -18,7 +18,7 @@ void pgv_log_configure(enum pgv_log_level level, enum pgv_log_target target);
 int pgv_log_enabled(enum pgv_log_level level);
 
 __attribute__((format(printf, 2, 3))) void pgv_log(enum pgv_log_level level,
-                                                    const char *fmt, ...);
+						   const char *fmt, ...);
 
 /* Debug messages cost one comparison when debug is off. */
 #define pgv_debug(...)                                                         \

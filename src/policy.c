@@ -27,7 +27,8 @@ static const char *const sslmode_names[] = {
 
 int pgv_sslmode_parse(const char *name)
 {
-	for (size_t i = 0; i < sizeof(sslmode_names) / sizeof(*sslmode_names); i++)
+	for (size_t i = 0; i < sizeof(sslmode_names) / sizeof(*sslmode_names);
+	     i++)
 		if (strcmp(name, sslmode_names[i]) == 0)
 			return (int)i;
 	return -1;
@@ -97,7 +98,7 @@ static int is_exempt(const pgverify_config *cfg, const char *name)
 }
 
 static const struct pgv_rule *find_rule(const pgverify_config *cfg,
-                                        const char *name)
+					const char *name)
 {
 	for (size_t i = 0; i < cfg->nrules; i++)
 		if (host_matches(cfg->rules[i].match, name))
@@ -107,10 +108,10 @@ static const struct pgv_rule *find_rule(const pgverify_config *cfg,
 
 /* What the host list asks for, gathered in one pass. */
 struct scan {
-	size_t tcp;              /* hosts reached over TCP */
-	size_t exempt;           /* of those, how many are exempt */
-	int required;            /* strongest minimum of the hosts' rules */
-	const char *bundle;      /* the bundle the first TCP host's rule names */
+	size_t tcp;	    /* hosts reached over TCP */
+	size_t exempt;	    /* of those, how many are exempt */
+	int required;	    /* strongest minimum of the hosts' rules */
+	const char *bundle; /* the bundle the first TCP host's rule names */
 	const struct pgv_rule *rule; /* the rule that named it, if any */
 	char bundle_host[ITEM_MAX];
 	const char *other_bundle; /* a different bundle another host needs */
@@ -118,8 +119,8 @@ struct scan {
 	char addr_only[ITEM_MAX]; /* a host given only as hostaddr */
 };
 
-__attribute__((format(printf, 2, 3))) static void
-refuse(pgverify_decision *d, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void refuse(pgverify_decision *d,
+							 const char *fmt, ...)
 {
 	va_list ap;
 
@@ -136,11 +137,12 @@ static const char *config_name(const pgverify_config *cfg)
 
 /* Account for one TCP host: exemption, its rule's minimum and bundle. */
 static void scan_host(const pgverify_config *cfg, const char *name,
-                      int addr_only, struct scan *sc)
+		      int addr_only, struct scan *sc)
 {
 	const struct pgv_rule *r = find_rule(cfg, name);
 	int mode = r && r->sslmode >= 0 ? r->sslmode : cfg->sslmode;
-	const char *bundle = r && r->sslrootcert ? r->sslrootcert : cfg->sslrootcert;
+	const char *bundle =
+	    r && r->sslrootcert ? r->sslrootcert : cfg->sslrootcert;
 
 	sc->tcp++;
 	sc->exempt += is_exempt(cfg, name);
@@ -160,7 +162,7 @@ static void scan_host(const pgverify_config *cfg, const char *name,
 
 /* Walk host and hostaddr in step, as libpq pairs them.  -1: refused. */
 static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
-                      struct scan *sc, pgverify_decision *d)
+		      struct scan *sc, pgverify_decision *d)
 {
 	size_t nhost = list_length(s->host), naddr = list_length(s->hostaddr);
 	size_t n = nhost ? nhost : naddr ? naddr : 1;
@@ -168,13 +170,16 @@ static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
 	char host[ITEM_MAX], addr[ITEM_MAX];
 
 	if (nhost && naddr && nhost != naddr) {
-		refuse(d, "%zu host names but %zu hostaddr values; libpq pairs "
-		          "them one to one", nhost, naddr);
+		refuse(d,
+		       "%zu host names but %zu hostaddr values; libpq pairs "
+		       "them one to one",
+		       nhost, naddr);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (next_item(&hc, host) < 0 || next_item(&ac, addr) < 0) {
-			refuse(d, "host %zu of the list is longer than %d bytes",
+			refuse(d,
+			       "host %zu of the list is longer than %d bytes",
 			       i + 1, ITEM_MAX - 1);
 			return -1;
 		}
@@ -191,7 +196,7 @@ static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
 
 /* Pick the bundle: the connection's own, else the rules' (which must agree). */
 static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
-                         const struct scan *sc, pgverify_decision *d)
+			 const struct scan *sc, pgverify_decision *d)
 {
 	if (s->sslrootcert && s->sslrootcert[0]) {
 		d->sslrootcert = s->sslrootcert;
@@ -199,10 +204,11 @@ static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
 		return 0;
 	}
 	if (sc->other_bundle) {
-		refuse(d, "the hosts of this connection need different CA bundles "
-		          "(%s: %s, %s: %s; see the hosts rules in %s), but libpq "
-		          "takes one sslrootcert per connection; connect to them "
-		          "separately or give sslrootcert= in the connection",
+		refuse(d,
+		       "the hosts of this connection need different CA bundles "
+		       "(%s: %s, %s: %s; see the hosts rules in %s), but libpq "
+		       "takes one sslrootcert per connection; connect to them "
+		       "separately or give sslrootcert= in the connection",
 		       sc->bundle_host, sc->bundle, sc->other_host,
 		       sc->other_bundle, config_name(cfg));
 		return -1;
@@ -220,8 +226,9 @@ static int resolve_system(const pgverify_context *ctx, pgverify_decision *d)
 	    ctx->libpq_version >= LIBPQ_HAS_SYSTEM_ROOTCERT)
 		return 0;
 	if (!ctx->system_bundle || !ctx->system_bundle[0]) {
-		refuse(d, "sslrootcert is \"system\" but OpenSSL names no default "
-		          "CA file; set SSL_CERT_FILE or name a bundle");
+		refuse(d,
+		       "sslrootcert is \"system\" but OpenSSL names no default "
+		       "CA file; set SSL_CERT_FILE or name a bundle");
 		return -1;
 	}
 	d->sslrootcert = ctx->system_bundle;
@@ -229,11 +236,11 @@ static int resolve_system(const pgverify_context *ctx, pgverify_decision *d)
 }
 
 void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
-                     const pgverify_context *ctx, pgverify_decision *d)
+		     const pgverify_context *ctx, pgverify_decision *d)
 {
 	struct scan sc = {.required = PGV_SSL_DISABLE};
 	int own = s->sslmode && s->sslmode[0] ? pgv_sslmode_parse(s->sslmode)
-	                                       : PGV_SSL_PREFER;
+					      : PGV_SSL_PREFER;
 
 	memset(d, 0, sizeof(*d));
 	if (own < 0) {
@@ -247,14 +254,15 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 	if (sc.tcp == 0 || sc.tcp == sc.exempt) {
 		d->verdict = PGVERIFY_LEAVE;
 		snprintf(d->reason, sizeof(d->reason), "%s",
-		         sc.tcp ? "every host is exempt in the configuration"
-		                : "Unix-domain socket: no TLS in libpq");
+			 sc.tcp ? "every host is exempt in the configuration"
+				: "Unix-domain socket: no TLS in libpq");
 		return;
 	}
 	if (own == PGV_SSL_DISABLE && cfg->on_disable_refuse) {
-		refuse(d, "the connection asks for sslmode=disable (from its "
-		          "options, service file or PGSSLMODE) and %s sets "
-		          "on_disable = \"refuse\"; remove sslmode=disable",
+		refuse(d,
+		       "the connection asks for sslmode=disable (from its "
+		       "options, service file or PGSSLMODE) and %s sets "
+		       "on_disable = \"refuse\"; remove sslmode=disable",
 		       config_name(cfg));
 		return;
 	}
@@ -265,11 +273,13 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 		sc.required = PGV_SSL_VERIFY_FULL;
 	if (resolve_system(ctx, d) < 0)
 		return;
-	d->sslmode_after = pgv_sslmode_name(own > sc.required ? own : sc.required);
+	d->sslmode_after =
+	    pgv_sslmode_name(own > sc.required ? own : sc.required);
 	if (strcmp(d->sslmode_after, "verify-full") == 0 && sc.addr_only[0]) {
-		refuse(d, "host %s is given only as hostaddr, so verify-full has "
-		          "no name to check the server certificate against; add "
-		          "host=<the name in the certificate> beside hostaddr",
+		refuse(d,
+		       "host %s is given only as hostaddr, so verify-full has "
+		       "no name to check the server certificate against; add "
+		       "host=<the name in the certificate> beside hostaddr",
 		       sc.addr_only);
 		return;
 	}

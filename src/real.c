@@ -39,14 +39,16 @@ static void *lookup(const char *name)
 	}
 	if (fn && pgv_real_is_own(fn)) {
 		pgv_log(PGV_LOG_ERROR,
-		        "resolving libpq's %s found pgverify's own function; "
-		        "refusing to recurse (is libpgverify loaded twice?)",
-		        name);
+			"resolving libpq's %s found pgverify's own function; "
+			"refusing to recurse (is libpgverify loaded twice?)",
+			name);
 		abort();
 	}
 	if (!fn)
-		pgv_log(PGV_LOG_ERROR, "libpq's %s was not found: every "
-		                       "connection will be refused", name);
+		pgv_log(PGV_LOG_ERROR,
+			"libpq's %s was not found: every "
+			"connection will be refused",
+			name);
 	return fn;
 }
 
@@ -55,9 +57,9 @@ static void *lookup(const char *name)
 static void resolve_all(void)
 {
 	resolved = RESOLVE(PQconnectdb) && RESOLVE(PQconnectdbParams) &&
-	           RESOLVE(PQconnectStart) && RESOLVE(PQconnectStartParams) &&
-	           RESOLVE(PQsetdbLogin) && RESOLVE(PQping) &&
-	           RESOLVE(PQpingParams);
+		   RESOLVE(PQconnectStart) && RESOLVE(PQconnectStartParams) &&
+		   RESOLVE(PQsetdbLogin) && RESOLVE(PQping) &&
+		   RESOLVE(PQpingParams);
 }
 
 int pgv_real_init(void)

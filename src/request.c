@@ -16,7 +16,8 @@ static int push(struct pgv_request *r, const char *keyword, const char *value)
 		const char **k = realloc(r->keywords, cap * sizeof(*k));
 		if (k)
 			r->keywords = k;
-		const char **v = k ? realloc(r->values, cap * sizeof(*v)) : NULL;
+		const char **v =
+		    k ? realloc(r->values, cap * sizeof(*v)) : NULL;
 		if (!v) {
 			snprintf(r->error, sizeof(r->error), "out of memory");
 			return -1;
@@ -41,7 +42,7 @@ static void init(struct pgv_request *r, int expand_dbname)
 }
 
 void pgv_request_params(struct pgv_request *r, const char *const *keywords,
-                        const char *const *values, int expand_dbname)
+			const char *const *values, int expand_dbname)
 {
 	init(r, expand_dbname);
 	for (size_t i = 0; keywords && keywords[i]; i++)
@@ -61,7 +62,7 @@ void pgv_request_conninfo(struct pgv_request *r, const char *conninfo)
 	r->parsed = PQconninfoParse(conninfo ? conninfo : "", &msg);
 	if (!r->parsed) {
 		snprintf(r->error, sizeof(r->error), "%s",
-		         msg ? msg : "out of memory");
+			 msg ? msg : "out of memory");
 		r->error[strcspn(r->error, "\n")] = '\0';
 		PQfreemem(msg);
 		return;
@@ -78,12 +79,12 @@ void pgv_request_conninfo(struct pgv_request *r, const char *conninfo)
  * ignored by both.  pgtty has been ignored by libpq since version 14.
  */
 void pgv_request_setdb(struct pgv_request *r, const char *host,
-                       const char *port, const char *options,
-                       const char *dbname, const char *user,
-                       const char *password)
+		       const char *port, const char *options,
+		       const char *dbname, const char *user,
+		       const char *password)
 {
-	const char *const kw[] = {"dbname", "host", "port", "options",
-	                          "user", "password"};
+	const char *const kw[] = {"dbname",  "host", "port",
+				  "options", "user", "password"};
 	const char *const val[] = {dbname, host, port, options, user, password};
 
 	init(r, 1);
@@ -93,7 +94,7 @@ void pgv_request_setdb(struct pgv_request *r, const char *host,
 }
 
 int pgv_request_append(struct pgv_request *r, const char *keyword,
-                       const char *value)
+		       const char *value)
 {
 	char **owned = realloc(r->owned, (r->nowned + 1) * sizeof(*owned));
 	char *copy = owned ? strdup(value) : NULL;

@@ -17,26 +17,26 @@ struct pgv_request {
 	size_t n, cap;
 	int expand_dbname;
 	PQconninfoOption *parsed; /* owns the strings of a parsed conninfo */
-	char **owned;             /* appended values, owned */
+	char **owned;		  /* appended values, owned */
 	size_t nowned;
 	char error[512]; /* non-empty: the options could not be read */
 };
 
 void pgv_request_params(struct pgv_request *r, const char *const *keywords,
-                        const char *const *values, int expand_dbname);
+			const char *const *values, int expand_dbname);
 void pgv_request_conninfo(struct pgv_request *r, const char *conninfo);
 void pgv_request_setdb(struct pgv_request *r, const char *host,
-                       const char *port, const char *options,
-                       const char *dbname, const char *user,
-                       const char *password);
+		       const char *port, const char *options,
+		       const char *dbname, const char *user,
+		       const char *password);
 
 /* Append keyword=value (the value is copied).  -1 and r->error on failure. */
 int pgv_request_append(struct pgv_request *r, const char *keyword,
-                       const char *value);
+		       const char *value);
 
 /* Merge the request's options the way libpq would; see settings.c. */
-int pgv_request_merge(struct pgv_request *r, pgverify_settings *out,
-                      char *err, size_t errlen);
+int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
+		      size_t errlen);
 
 void pgv_request_free(struct pgv_request *r);
 

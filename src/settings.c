@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define PROBE_KEYWORD "target_session_attrs"
-#define PROBE_VALUE "pgverify-merge-probe"
+#define PROBE_VALUE   "pgverify-merge-probe"
 
 static int copy_option(char **dst, const char *val)
 {
@@ -31,13 +31,14 @@ static int copy_settings(PGconn *conn, pgverify_settings *out)
 	int rc = opts ? 0 : -1;
 
 	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-		char **dst = strcmp(o->keyword, "host") == 0          ? &out->host
-		             : strcmp(o->keyword, "hostaddr") == 0    ? &out->hostaddr
-		             : strcmp(o->keyword, "port") == 0        ? &out->port
-		             : strcmp(o->keyword, "sslmode") == 0     ? &out->sslmode
-		             : strcmp(o->keyword, "sslrootcert") == 0 ? &out->sslrootcert
-		             : strcmp(o->keyword, "gssencmode") == 0  ? &out->gssencmode
-		                                                      : NULL;
+		char **dst =
+		    strcmp(o->keyword, "host") == 0	     ? &out->host
+		    : strcmp(o->keyword, "hostaddr") == 0    ? &out->hostaddr
+		    : strcmp(o->keyword, "port") == 0	     ? &out->port
+		    : strcmp(o->keyword, "sslmode") == 0     ? &out->sslmode
+		    : strcmp(o->keyword, "sslrootcert") == 0 ? &out->sslrootcert
+		    : strcmp(o->keyword, "gssencmode") == 0  ? &out->gssencmode
+							     : NULL;
 		if (dst && copy_option(dst, o->val) < 0)
 			rc = -1;
 	}
@@ -45,15 +46,16 @@ static int copy_settings(PGconn *conn, pgverify_settings *out)
 	return rc;
 }
 
-int pgv_request_merge(struct pgv_request *r, pgverify_settings *out,
-                      char *err, size_t errlen)
+int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
+		      size_t errlen)
 {
 	PGconn *conn;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (r->error[0] || pgv_real_init() < 0) {
-		snprintf(err, errlen, "%s", r->error[0] ? r->error : "libpq not found");
+		snprintf(err, errlen, "%s",
+			 r->error[0] ? r->error : "libpq not found");
 		return -1;
 	}
 	if (pgv_request_append(r, PROBE_KEYWORD, PROBE_VALUE) < 0) {
@@ -61,7 +63,7 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out,
 		return -1;
 	}
 	conn = pgv_real.PQconnectStartParams(r->keywords, r->values,
-	                                     r->expand_dbname);
+					     r->expand_dbname);
 	/* Take the probe off again: the request is forwarded later. */
 	r->n--;
 	r->keywords[r->n] = NULL;
@@ -69,9 +71,10 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out,
 	if (!conn) {
 		snprintf(err, errlen, "out of memory");
 	} else if (PQstatus(conn) != CONNECTION_BAD) {
-		snprintf(err, errlen, "this libpq (%d) accepted an invalid %s; "
-		                      "pgverify cannot read its options safely",
-		         PQlibVersion(), PROBE_KEYWORD);
+		snprintf(err, errlen,
+			 "this libpq (%d) accepted an invalid %s; "
+			 "pgverify cannot read its options safely",
+			 PQlibVersion(), PROBE_KEYWORD);
 	} else if (!strstr(PQerrorMessage(conn), PROBE_VALUE)) {
 		snprintf(err, errlen, "%s", PQerrorMessage(conn));
 		err[strcspn(err, "\n")] = '\0';
@@ -98,8 +101,8 @@ void pgverify_settings_clear(pgverify_settings *s)
 }
 
 int pgverify_merge_params(const char *const *keywords,
-                          const char *const *values, int expand_dbname,
-                          pgverify_settings *out, char *err, size_t errlen)
+			  const char *const *values, int expand_dbname,
+			  pgverify_settings *out, char *err, size_t errlen)
 {
 	struct pgv_request r;
 	int rc;
@@ -111,7 +114,7 @@ int pgverify_merge_params(const char *const *keywords,
 }
 
 int pgverify_merge_conninfo(const char *conninfo, pgverify_settings *out,
-                            char *err, size_t errlen)
+			    char *err, size_t errlen)
 {
 	struct pgv_request r;
 	int rc;

@@ -4,11 +4,11 @@
  * facts the policy needs about this process, and the path every
  * connection takes: merge its options, decide, check the bundle, rewrite.
  */
+#include "shim.h"
 #include "bundle.h"
 #include "config.h"
 #include "log.h"
 #include "real.h"
-#include "shim.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -43,7 +43,8 @@ static void load_config(void)
 
 	if (path && !*path) {
 		snprintf(config_error, sizeof(config_error),
-		         "PGVERIFY_CONFIG is set but empty; unset it or name a file");
+			 "PGVERIFY_CONFIG is set but empty; unset it or name a "
+			 "file");
 		return;
 	}
 	config = pgverify_config_load(path, config_error, sizeof(config_error));
@@ -60,8 +61,10 @@ static void configure_logging(void)
 	if (env && *env) {
 		int l = pgv_log_level_parse(env);
 		if (l < 0)
-			pgv_log(PGV_LOG_WARNING, "PGVERIFY_LOG=\"%s\" is not error, "
-			                         "warning, info or debug; ignored", env);
+			pgv_log(PGV_LOG_WARNING,
+				"PGVERIFY_LOG=\"%s\" is not error, "
+				"warning, info or debug; ignored",
+				env);
 		else
 			level = l;
 	}
@@ -78,10 +81,10 @@ static void check_link_order(void)
 
 	if (first && !pgv_real_is_own(first))
 		pgv_log(PGV_LOG_ERROR,
-		        "libpq's PQconnectdb is bound ahead of libpgverify's: "
-		        "connections of this program are NOT verified; link "
-		        "with $(pkg-config --libs pgverify) (-lpgverify before "
-		        "-lpq) or preload libpgverify.so");
+			"libpq's PQconnectdb is bound ahead of libpgverify's: "
+			"connections of this program are NOT verified; link "
+			"with $(pkg-config --libs pgverify) (-lpgverify before "
+			"-lpq) or preload libpgverify.so");
 }
 
 static void init(void)
@@ -93,9 +96,9 @@ static void init(void)
 	context.system_bundle = pgv_bundle_system_file();
 	check_link_order();
 	pgv_debug("initialised: config %s, libpq %d",
-	          config ? (config->path ? config->path : "built-in defaults")
-	                 : "FAILED",
-	          context.libpq_version);
+		  config ? (config->path ? config->path : "built-in defaults")
+			 : "FAILED",
+		  context.libpq_version);
 }
 
 __attribute__((constructor)) static void shim_constructor(void)
@@ -114,12 +117,12 @@ static const char *hosts_of(const pgverify_settings *s)
 
 /* Append the decision's keywords and tell the log what changed. */
 static int rewrite(struct pgv_request *req, const pgverify_settings *s,
-                   const pgverify_decision *d)
+		   const pgverify_decision *d)
 {
 	int changed = strcmp(d->sslmode_before, d->sslmode_after) != 0 ||
-	              strcmp(d->bundle_source, "connection") != 0 ||
-	              (d->gssencmode &&
-	               (!s->gssencmode || strcmp(s->gssencmode, d->gssencmode)));
+		      strcmp(d->bundle_source, "connection") != 0 ||
+		      (d->gssencmode && (!s->gssencmode ||
+					 strcmp(s->gssencmode, d->gssencmode)));
 
 	if (pgv_request_append(req, "sslmode", d->sslmode_after) < 0 ||
 	    pgv_request_append(req, "sslrootcert", d->sslrootcert) < 0 ||
@@ -127,11 +130,12 @@ static int rewrite(struct pgv_request *req, const pgverify_settings *s,
 	     pgv_request_append(req, "gssencmode", d->gssencmode) < 0))
 		return -1;
 	if (changed)
-		pgv_log(PGV_LOG_INFO, "%s: sslmode %s -> %s, sslrootcert %s (%s%s%s)%s",
-		        hosts_of(s), d->sslmode_before, d->sslmode_after,
-		        d->sslrootcert, d->bundle_source, d->rule ? " rule " : "",
-		        d->rule ? d->rule : "",
-		        d->gssencmode ? ", gssencmode disable" : "");
+		pgv_log(PGV_LOG_INFO,
+			"%s: sslmode %s -> %s, sslrootcert %s (%s%s%s)%s",
+			hosts_of(s), d->sslmode_before, d->sslmode_after,
+			d->sslrootcert, d->bundle_source,
+			d->rule ? " rule " : "", d->rule ? d->rule : "",
+			d->gssencmode ? ", gssencmode disable" : "");
 	return 0;
 }
 
@@ -147,7 +151,8 @@ static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 		return route;
 	}
 	if (pgv_request_merge(req, &s, err, sizeof(err)) < 0) {
-		snprintf(reason, len, "cannot read the connection options: %s", err);
+		snprintf(reason, len, "cannot read the connection options: %s",
+			 err);
 		return route;
 	}
 	pgverify_decide(config, &s, &context, &d);
@@ -157,10 +162,10 @@ static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 	} else if (d.verdict == PGVERIFY_REFUSE) {
 		snprintf(reason, len, "%s: %s", hosts_of(&s), d.reason);
 	} else if (pgv_bundle_check_cached(d.sslrootcert,
-	                                   config->expiry_warning_days, err,
-	                                   sizeof(err)) < 0) {
+					   config->expiry_warning_days, err,
+					   sizeof(err)) < 0) {
 		snprintf(reason, len, "%s: %s (sslrootcert from the %s)",
-		         hosts_of(&s), err, d.bundle_source);
+			 hosts_of(&s), err, d.bundle_source);
 	} else if (rewrite(req, &s, &d) < 0) {
 		snprintf(reason, len, "%s", req->error);
 	} else {
@@ -170,14 +175,14 @@ static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 	return route;
 }
 
-enum pgv_route pgv_shim_route(struct pgv_request *req, char *reason,
-                              size_t len)
+enum pgv_route pgv_shim_route(struct pgv_request *req, char *reason, size_t len)
 {
 	enum pgv_route route;
 
 	pthread_once(&once, init);
 	if (pgv_real_init() < 0) {
-		snprintf(reason, len, "libpq's connection functions were not found");
+		snprintf(reason, len,
+			 "libpq's connection functions were not found");
 		route = PGV_ROUTE_REFUSED;
 	} else {
 		route = decide(req, reason, len);
@@ -197,7 +202,7 @@ PGconn *pgv_shim_refused(const char *reason)
 		return NULL;
 	/* An unknown keyword makes libpq fail in option parsing, before any
 	 * socket exists, with a message that quotes the keyword. */
-	snprintf(keyword, sizeof(keyword), "pgverify refused this connection: %s",
-	         reason);
+	snprintf(keyword, sizeof(keyword),
+		 "pgverify refused this connection: %s", reason);
 	return pgv_real.PQconnectStartParams(kw, val, 0);
 }

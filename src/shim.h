@@ -21,7 +21,7 @@ enum pgv_route {
  * has already been logged.
  */
 enum pgv_route pgv_shim_route(struct pgv_request *req, char *reason,
-                              size_t len);
+			      size_t len);
 
 /* A PGconn in CONNECTION_BAD whose error message carries `reason`, made
  * without touching the network; NULL if libpq itself is missing. */

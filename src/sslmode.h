@@ -1,4 +1,5 @@
-/* libpq's sslmode values, weakest first, spelled exactly as libpq spells them. */
+/* libpq's sslmode values, weakest first, spelled exactly as libpq spells them.
+ */
 #ifndef PGV_SSLMODE_H
 #define PGV_SSLMODE_H
 

@@ -42,8 +42,9 @@ static PGconn *connect_async(const char *conninfo)
 
 	while (conn && PQstatus(conn) != CONNECTION_BAD &&
 	       st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
-		struct pollfd p = {PQsocket(conn),
-		                   st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+		struct pollfd p = {
+		    PQsocket(conn),
+		    st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
 		if (poll(&p, 1, 10000) <= 0)
 			break;
 		st = PQconnectPoll(conn);
@@ -122,11 +123,11 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "params") == 0)
 		return report(connect_params(argc - 2, argv + 2));
 	if (strcmp(mode, "setdb") == 0 && argc == 6)
-		return report(PQsetdbLogin(argv[2], argv[3], NULL, NULL, argv[4],
-		                           argv[5], NULL));
+		return report(PQsetdbLogin(argv[2], argv[3], NULL, NULL,
+					   argv[4], argv[5], NULL));
 	if (strcmp(mode, "ping") == 0 && argc == 3) {
-		static const char *const names[] = {"OK", "REJECT", "NO_RESPONSE",
-		                                    "NO_ATTEMPT"};
+		static const char *const names[] = {
+		    "OK", "REJECT", "NO_RESPONSE", "NO_ATTEMPT"};
 		printf("PING %s\n", names[PQping(argv[2])]);
 		return 0;
 	}

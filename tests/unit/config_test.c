@@ -29,7 +29,8 @@ static void expect_load(const char *path, const char *expect)
 	} else if (cfg) {
 		fail_msg("%s should fail with \"%s\" but loaded", path, expect);
 	} else if (!strstr(err, path) || !strstr(err, expect)) {
-		fail_msg("%s: want \"%s\" (and the file name), got \"%s\"", path, expect, err);
+		fail_msg("%s: want \"%s\" (and the file name), got \"%s\"",
+			 path, expect, err);
 	}
 	pgverify_config_free(cfg);
 }
@@ -81,13 +82,17 @@ int main(void)
 			continue;
 		paths[n] = malloc(strlen(dir) + len + 2);
 		sprintf(paths[n], "%s/%s", dir, e->d_name);
-		tests[n] = (struct CMUnitTest){e->d_name, config_file, NULL, NULL, paths[n]};
+		tests[n] = (struct CMUnitTest){e->d_name, config_file, NULL,
+					       NULL, paths[n]};
 		tests[n].name = strdup(e->d_name);
 		n++;
 	}
 	closedir(d);
-	tests[n++] = (struct CMUnitTest){"a missing PGVERIFY_CONFIG file is an error", missing_named_file_fails, NULL, NULL, NULL};
-	tests[n++] = (struct CMUnitTest){"conf/pgverify.conf loads", shipped_sample_loads, NULL, NULL, NULL};
+	tests[n++] =
+	    (struct CMUnitTest){"a missing PGVERIFY_CONFIG file is an error",
+				missing_named_file_fails, NULL, NULL, NULL};
+	tests[n++] = (struct CMUnitTest){
+	    "conf/pgverify.conf loads", shipped_sample_loads, NULL, NULL, NULL};
 	int failed = _cmocka_run_group_tests("config", tests, n, NULL, NULL);
 	for (size_t i = 0; i < n - 2; i++) {
 		free(paths[i]);

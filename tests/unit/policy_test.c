@@ -18,17 +18,17 @@
 
 enum kind { CONNINFO, PARAMS, NOEXPAND, SETDB };
 
-#define LEAVE PGVERIFY_LEAVE
-#define ENFORCE PGVERIFY_ENFORCE
-#define REFUSE PGVERIFY_REFUSE
-#define PQ16 160000
+#define LEAVE	    PGVERIFY_LEAVE
+#define ENFORCE	    PGVERIFY_ENFORCE
+#define REFUSE	    PGVERIFY_REFUSE
+#define PQ16	    160000
 #define SYSTEM_FILE "/etc/ssl/certs/ca-certificates.crt"
 
 struct tcase {
 	const char *name;
 	enum kind kind;
 	const char *in[13]; /* CONNINFO: the string; PARAMS: k, v, ...;
-	                       SETDB: host, port, options, dbname, user, pwd */
+			       SETDB: host, port, options, dbname, user, pwd */
 	const char *env;    /* "NAME=value NAME=value" */
 	const char *conf;   /* extra config lines, appended to the base */
 	int libpq;
@@ -36,6 +36,7 @@ struct tcase {
 	const char *before, *after, *rootcert, *reason, *gss;
 };
 
+/* clang-format off */
 static const char base_conf[] =
     "sslrootcert = \"/b/default.pem\";\n"
     "exempt = [ \"localhost\", \"*.svc.local\" ];\n"
@@ -125,6 +126,7 @@ static const struct tcase cases[] = {
     {"on_disable = refuse still upgrades prefer", CONNINFO, {"host=x"}, .conf = "on_disable = \"refuse\";", .verdict = ENFORCE, .after = "verify-full"},
     {"minimum verify-ca keeps a stronger own mode", CONNINFO, {"host=x sslmode=verify-full"}, .conf = "sslmode = \"verify-ca\";", .verdict = ENFORCE, .after = "verify-full"},
 };
+/* clang-format on */
 
 static char tmpdir[] = "/tmp/pgverify-unit.XXXXXX";
 
@@ -133,7 +135,8 @@ static void set_env(const char *list, int on)
 	char buf[256], *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", list ? list : "");
-	for (char *kv = strtok_r(buf, " ", &save); kv; kv = strtok_r(NULL, " ", &save)) {
+	for (char *kv = strtok_r(buf, " ", &save); kv;
+	     kv = strtok_r(NULL, " ", &save)) {
 		char *eq = strchr(kv, '=');
 		*eq = '\0';
 		if (on)
@@ -159,7 +162,8 @@ static pgverify_config *load_conf(const char *extra)
 	return cfg;
 }
 
-static int merge(const struct tcase *c, pgverify_settings *s, char *err, size_t len)
+static int merge(const struct tcase *c, pgverify_settings *s, char *err,
+		 size_t len)
 {
 	struct pgv_request r;
 	int rc;
@@ -168,7 +172,8 @@ static int merge(const struct tcase *c, pgverify_settings *s, char *err, size_t 
 	case CONNINFO:
 		return pgverify_merge_conninfo(c->in[0], s, err, len);
 	case SETDB:
-		pgv_request_setdb(&r, c->in[0], c->in[1], c->in[2], c->in[3], c->in[4], c->in[5]);
+		pgv_request_setdb(&r, c->in[0], c->in[1], c->in[2], c->in[3],
+				  c->in[4], c->in[5]);
 		rc = pgv_request_merge(&r, s, err, len);
 		pgv_request_free(&r);
 		return rc;
@@ -178,7 +183,8 @@ static int merge(const struct tcase *c, pgverify_settings *s, char *err, size_t 
 			kw[i] = c->in[2 * i];
 			val[i] = c->in[2 * i + 1];
 		}
-		return pgverify_merge_params(kw, val, c->kind == PARAMS, s, err, len);
+		return pgverify_merge_params(kw, val, c->kind == PARAMS, s, err,
+					     len);
 	}
 	}
 }
@@ -186,7 +192,8 @@ static int merge(const struct tcase *c, pgverify_settings *s, char *err, size_t 
 static void expect_str(const char *what, const char *want, const char *got)
 {
 	if (want && strcmp(want, got ? got : "(none)") != 0)
-		fail_msg("%s: want \"%s\", got \"%s\"", what, want, got ? got : "(none)");
+		fail_msg("%s: want \"%s\", got \"%s\"", what, want,
+			 got ? got : "(none)");
 }
 
 static void run_case(void **state)
@@ -208,7 +215,8 @@ static void run_case(void **state)
 	}
 	set_env(c->env, 0);
 	if (d.verdict != c->verdict)
-		fail_msg("verdict: want %d, got %d (%s)", c->verdict, d.verdict, d.reason);
+		fail_msg("verdict: want %d, got %d (%s)", c->verdict, d.verdict,
+			 d.reason);
 	expect_str("sslmode before", c->before, d.sslmode_before);
 	expect_str("sslmode after", c->after, d.sslmode_after);
 	expect_str("sslrootcert", c->rootcert, d.sslrootcert);
@@ -236,9 +244,10 @@ int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(*cases);
 	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
-	const char *const clear[] = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGSSLMODE",
-	                             "PGSSLROOTCERT", "PGSERVICE", "PGREQUIRESSL",
-	                             "PGGSSENCMODE", "PGDATABASE"};
+	const char *const clear[] = {
+	    "PGHOST",	    "PGHOSTADDR",    "PGPORT",
+	    "PGSSLMODE",    "PGSSLROOTCERT", "PGSERVICE",
+	    "PGREQUIRESSL", "PGGSSENCMODE",  "PGDATABASE"};
 
 	for (size_t i = 0; i < sizeof(clear) / sizeof(*clear); i++)
 		unsetenv(clear[i]);
