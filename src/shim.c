@@ -41,10 +41,13 @@ static void load_config(void)
 {
 	const char *path = secure_getenv("PGVERIFY_CONFIG");
 
-	if (path && !*path) {
+	/* A relative path would name a different file in each working
+	 * directory of each process that inherits the variable. */
+	if (path && path[0] != '/') {
 		snprintf(config_error, sizeof(config_error),
-			 "PGVERIFY_CONFIG is set but empty; unset it or name a "
-			 "file");
+			 "PGVERIFY_CONFIG=\"%s\" is not an absolute path; "
+			 "give the file's full path or unset it",
+			 path);
 		return;
 	}
 	config = pgverify_config_load(path, config_error, sizeof(config_error));
@@ -106,18 +109,24 @@ __attribute__((constructor)) static void shim_constructor(void)
 	pthread_once(&once, init);
 }
 
-static const char *hosts_of(const pgverify_settings *s)
+/* "hosts" or "hosts (hostaddr addrs)", for messages; nothing else. */
+static void describe_hosts(const pgverify_settings *s, char *buf, size_t len)
 {
-	if (s->host && *s->host)
-		return s->host;
-	if (s->hostaddr && *s->hostaddr)
-		return s->hostaddr;
-	return "the default Unix socket";
+	const char *host = s->host && *s->host ? s->host : NULL;
+	const char *addr = s->hostaddr && *s->hostaddr ? s->hostaddr : NULL;
+
+	if (host && addr)
+		snprintf(buf, len, "%s (hostaddr %s)", host, addr);
+	else
+		snprintf(buf, len, "%s",
+			 host	? host
+			 : addr ? addr
+				: "the default Unix socket");
 }
 
 /* Append the decision's keywords and tell the log what changed. */
 static int rewrite(struct pgv_request *req, const pgverify_settings *s,
-		   const pgverify_decision *d)
+		   const pgverify_decision *d, const char *hosts)
 {
 	int changed = strcmp(d->sslmode_before, d->sslmode_after) != 0 ||
 		      strcmp(d->bundle_source, "connection") != 0 ||
@@ -132,18 +141,25 @@ static int rewrite(struct pgv_request *req, const pgverify_settings *s,
 	if (changed)
 		pgv_log(PGV_LOG_INFO,
 			"%s: sslmode %s -> %s, sslrootcert %s (%s%s%s)%s",
-			hosts_of(s), d->sslmode_before, d->sslmode_after,
+			hosts, d->sslmode_before, d->sslmode_after,
 			d->sslrootcert, d->bundle_source,
 			d->rule ? " rule " : "", d->rule ? d->rule : "",
 			d->gssencmode ? ", gssencmode disable" : "");
 	return 0;
 }
 
+/* The file behind a bundle: libpq 16+ keeps "system" and reads OpenSSL's. */
+static const char *bundle_file(const char *sslrootcert)
+{
+	return strcmp(sslrootcert, "system") == 0 ? context.system_bundle
+						  : sslrootcert;
+}
+
 static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 {
 	pgverify_settings s;
 	pgverify_decision d;
-	char err[1024];
+	char err[1024], hosts[512];
 	enum pgv_route route = PGV_ROUTE_REFUSED;
 
 	if (!config) {
@@ -155,18 +171,19 @@ static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 			 err);
 		return route;
 	}
+	describe_hosts(&s, hosts, sizeof(hosts));
 	pgverify_decide(config, &s, &context, &d);
 	if (d.verdict == PGVERIFY_LEAVE) {
-		pgv_debug("%s: left as asked: %s", hosts_of(&s), d.reason);
+		pgv_debug("%s: left as asked: %s", hosts, d.reason);
 		route = PGV_ROUTE_ORIGINAL;
 	} else if (d.verdict == PGVERIFY_REFUSE) {
-		snprintf(reason, len, "%s: %s", hosts_of(&s), d.reason);
-	} else if (pgv_bundle_check_cached(d.sslrootcert,
+		snprintf(reason, len, "%s: %s", hosts, d.reason);
+	} else if (pgv_bundle_check_cached(bundle_file(d.sslrootcert),
 					   config->expiry_warning_days, err,
 					   sizeof(err)) < 0) {
-		snprintf(reason, len, "%s: %s (sslrootcert from the %s)",
-			 hosts_of(&s), err, d.bundle_source);
-	} else if (rewrite(req, &s, &d) < 0) {
+		snprintf(reason, len, "%s: %s (sslrootcert from the %s)", hosts,
+			 err, d.bundle_source);
+	} else if (rewrite(req, &s, &d, hosts) < 0) {
 		snprintf(reason, len, "%s", req->error);
 	} else {
 		route = PGV_ROUTE_REWRITTEN;

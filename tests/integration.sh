@@ -67,7 +67,7 @@ psql_plain() { local c=$1; shift; env "$@" "$PSQL" -XAtq -c "$SSLQ" "$c" 2>&1; }
 out=$(psql_shim "$GOOD" PGVERIFY_LOG=info)
 check "psql with no sslmode is upgraded and connects over TLS" "$out" "^ssl=true$"
 check "the info line names host, prefer -> verify-full and the bundle" "$out" \
-	"pgverify: $PGV_NAME: sslmode prefer -> verify-full, sslrootcert $T/pki/root.pem"
+	"pgverify: $PGV_NAME \(hostaddr 127.0.0.1\): sslmode prefer -> verify-full, sslrootcert $T/pki/root.pem \(config\)"
 check_not "the info line never shows a password" "$(psql_shim "$GOOD password=s3cret" PGVERIFY_LOG=debug)" "s3cret"
 out=$(psql_shim "$GOOD")
 check_not "quiet by default: nothing on stderr for a good connection" "$out" "pgverify"
@@ -113,6 +113,9 @@ check "server answering N: the startup packet reaches it without the shim" "$(fa
 # --- refusals that never touch the network --------------------------------------
 out=$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/missing.conf")
 check "a missing PGVERIFY_CONFIG refuses with the file named" "$out" "pgverify refused this connection: bad configuration: $T/missing.conf"
+check "a relative PGVERIFY_CONFIG is refused" "$(cd "$T" && psql_shim "$GOOD" PGVERIFY_CONFIG=pgverify.conf)" \
+	"pgverify refused this connection: .*PGVERIFY_CONFIG=\"pgverify.conf\" is not an absolute path"
+check "an empty PGVERIFY_CONFIG is refused" "$(psql_shim "$GOOD" PGVERIFY_CONFIG=)" "is not an absolute path"
 printf 'sslmode = "verify-full";\nbogus_key = 1;\n' >"$T/unknown.conf"
 check "an unknown key refuses with file and line" "$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/unknown.conf")" "$T/unknown.conf:2: bogus_key: unknown key"
 printf 'on_disable = "refuse";\nsslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/refuse.conf"
@@ -181,6 +184,11 @@ check "PQping, preloaded: good server answers" "$(preload "$PLAIN" ping "$GOOD")
 check "PQping, preloaded: forged certificate gives NO_RESPONSE" "$(preload "$PLAIN" ping "$MITM")" "^PING NO_RESPONSE$"
 check "PQping, no shim: forged certificate answers OK" "$("$PLAIN" ping "$MITM" 2>&1)" "^PING OK$"
 check "PQping, refused by pgverify: NO_ATTEMPT" "$(preload "$PLAIN" ping "$GOOD sslrootcert=$T/garbage.pem")" "^PING NO_ATTEMPT$"
+check "after fork(): the child is enforced too (good server)" "$(preload "$PLAIN" fork "$GOOD")" "^OK ssl=1
+OK ssl=1$"
+out=$(PGVERIFY_LOG=info preload "$PLAIN" fork "$GOOD")
+check "after fork(): parent and child each log their own upgrade" "$(echo "$out" | grep -c 'prefer -> verify-full')" "^2$"
+check "after fork(): a forged server is refused" "$(preload "$PLAIN" fork "$MITM")" "certificate verify failed"
 check "16 threads connecting at once through the shim: all verified" "$(preload "$PLAIN" threads 16 "$GOOD")" "^OK 16/16 verified$"
 check "libpq called past the shim (dlopen RTLD_DEEPBIND): forged refused" \
 	"$(preload "$PLAIN" deepbind "$MITM")" "certificate verify failed"

@@ -7,6 +7,7 @@
  *   client connectdb CONNINFO        client start CONNINFO   (async + poll)
  *   client params K=V...             client setdb HOST PORT DBNAME USER
  *   client ping CONNINFO             client threads N CONNINFO
+ *   client fork CONNINFO      (connect, fork, connect again in the child)
  *   client deepbind CONNINFO  (libpq's PQconnectdb called past any shim, as
  *                              runtimes that load libpq with RTLD_DEEPBIND do)
  */
@@ -17,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int report(PGconn *conn)
 {
@@ -80,6 +83,21 @@ static PGconn *connect_deepbind(const char *conninfo)
 	return connectdb ? connectdb(conninfo) : NULL;
 }
 
+/* The shim initialises in the parent; the child must still enforce. */
+static int connect_fork(const char *conninfo)
+{
+	int status;
+
+	if (report(PQconnectdb(conninfo)) != 0)
+		return 1;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(report(PQconnectdb(conninfo)));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 static const char *thread_conninfo;
 
 static void *thread_main(void *arg)
@@ -131,6 +149,8 @@ int main(int argc, char **argv)
 		printf("PING %s\n", names[PQping(argv[2])]);
 		return 0;
 	}
+	if (strcmp(mode, "fork") == 0 && argc == 3)
+		return connect_fork(argv[2]);
 	if (strcmp(mode, "deepbind") == 0 && argc == 3)
 		return report(connect_deepbind(argv[2]));
 	if (strcmp(mode, "threads") == 0 && argc == 4)
