@@ -68,6 +68,8 @@ out=$(psql_shim "$GOOD" PGVERIFY_LOG=info)
 check "psql with no sslmode is upgraded and connects over TLS" "$out" "^ssl=true$"
 check "the info line names host, prefer -> verify-full and the bundle" "$out" \
 	"pgverify: $PGV_NAME \(hostaddr 127.0.0.1\): sslmode prefer -> verify-full, sslrootcert $T/pki/root.pem \(config\)"
+check "psql enters the shim twice (PQconnectdbParams -> PQconnectStartParams) but is rewritten and logged once" \
+	"$(echo "$out" | grep -c '^pgverify:')" "^1$"
 check_not "the info line never shows a password" "$(psql_shim "$GOOD password=s3cret" PGVERIFY_LOG=debug)" "s3cret"
 out=$(psql_shim "$GOOD")
 check_not "quiet by default: nothing on stderr for a good connection" "$out" "pgverify"
@@ -97,11 +99,11 @@ check "URI aliases ssl=true&requiressl=0 against a forged certificate: refused" 
 check "URI aliases: forged certificate accepted without the shim" "$(psql_plain "$uri")" "^ssl=true$"
 
 # --- the fake server that answers N: nothing may follow -------------------------
-fake_bytes() { # fake_bytes with|without
-	"$FAKE" "$T/fake.port" "$T/fake.count" &
+fake_bytes() { # fake_bytes with|without [EXTRA-CONNINFO [WAIT]]
+	"$FAKE" "$T/fake.port" "$T/fake.count" ${3:-} &
 	local pid=$! i=0
 	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-	local c="host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres"
+	local c="host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres ${2:-}"
 	if [ "$1" = with ]; then psql_shim "$c" >/dev/null; else psql_plain "$c" >/dev/null; fi
 	wait "$pid"
 	cat "$T/fake.count"
@@ -111,6 +113,10 @@ check "server answering N: 0 bytes reach it after the SSLRequest (shim)" "$(fake
 check "server answering N: the startup packet reaches it without the shim" "$(fake_bytes without)" "^[1-9][0-9]*$"
 
 # --- refusals that never touch the network --------------------------------------
+check "a refused connection never opens a socket (garbage bundle)" \
+	"$(fake_bytes with "sslrootcert=$T/pki/root.pem.missing" 2)" "^none$"
+check "without the shim the same connection reaches the server" \
+	"$(fake_bytes without "sslrootcert=$T/pki/root.pem.missing" 2)" "^[0-9]+$"
 out=$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/missing.conf")
 check "a missing PGVERIFY_CONFIG refuses with the file named" "$out" "pgverify refused this connection: bad configuration: $T/missing.conf"
 check "a relative PGVERIFY_CONFIG is refused" "$(cd "$T" && psql_shim "$GOOD" PGVERIFY_CONFIG=pgverify.conf)" \

@@ -4,12 +4,18 @@
  * sends after that, which must be zero when pgverify is loaded: a startup
  * packet or a password sent in clear text is exactly what it prevents.
  *
- *   fake_server PORTFILE COUNTFILE   (writes its port, then serves one client)
+ *   fake_server PORTFILE COUNTFILE [WAIT]
+ *
+ * It writes its port to PORTFILE, serves one client and writes the count to
+ * COUNTFILE; if no client connects within WAIT seconds (default 30) it
+ * writes "none" instead: what a refusal that never touched the network
+ * leaves behind.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -47,8 +53,9 @@ int main(int argc, char **argv)
 	unsigned char req[8];
 	int one = 1, s, c;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 2;
+	int wait_ms = (argc == 4 ? atoi(argv[3]) : 30) * 1000;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -57,7 +64,11 @@ int main(int argc, char **argv)
 		return 1;
 	write_number(argv[1], ntohs(a.sin_port));
 	struct pollfd p = {s, POLLIN, 0};
-	if (poll(&p, 1, 30000) <= 0 || (c = accept(s, NULL, NULL)) < 0)
+	if (poll(&p, 1, wait_ms) == 0) {
+		FILE *f = fopen(argv[2], "w");
+		return f ? fputs("none\n", f) < 0 || fclose(f) != 0 : 1;
+	}
+	if ((c = accept(s, NULL, NULL)) < 0)
 		return 1;
 	long after = -1;
 	/* 8 bytes: length 8, then the SSLRequest code 80877103. */
