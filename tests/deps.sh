@@ -17,4 +17,6 @@ $SUDO apt-get update -qq
 $SUDO mkdir -p /etc/postgresql-common
 [ -f /etc/postgresql-common/createcluster.conf ] ||
 	echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+# --force-confold keeps that file without asking (it is a conffile).
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing >/dev/null
