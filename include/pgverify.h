@@ -37,6 +37,33 @@ const char *pgverify_config_default_path(void);
 /* The path the configuration came from, or NULL for built-in defaults. */
 const char *pgverify_config_path(const pgverify_config *cfg);
 
+/* A read-only view of a loaded configuration, for reports. */
+typedef struct pgverify_config_view {
+	const char *path; /* NULL: built-in defaults */
+	const char *sslmode;
+	const char *sslrootcert;
+	const char *on_disable;
+	const char *gssencmode;
+	const char *log_level;
+	const char *log_target;
+	int expiry_warning_days;
+	const char *const *exempt;
+	size_t nexempt;
+	size_t nrules;
+} pgverify_config_view;
+
+/* Rule `i` (0-based) of the hosts list; NULL members are unset. */
+typedef struct pgverify_rule_view {
+	const char *match;
+	const char *sslmode;
+	const char *sslrootcert;
+} pgverify_rule_view;
+
+void pgverify_config_describe(const pgverify_config *cfg,
+			      pgverify_config_view *out);
+int pgverify_config_rule(const pgverify_config *cfg, size_t i,
+			 pgverify_rule_view *out);
+
 /*
  * The settings of one connection, merged the way libpq merges them: its own
  * options, then the service file, then the PG* environment variables, then
@@ -111,6 +138,31 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
  */
 int pgverify_bundle_check(const char *path, int warn_days, int *soon, char *err,
 			  size_t errlen);
+
+/* One certificate of a bundle, as `pgverify bundle` lists it. */
+typedef struct pgverify_cert {
+	int index;	      /* 1-based position in the file */
+	char subject[256];    /* the subject's CN, else the whole name */
+	char issuer[256];     /* the issuer's CN, else the whole name */
+	long long not_before; /* seconds since the epoch */
+	long long not_after;
+	int is_ca;	 /* basicConstraints CA:TRUE */
+	char sha256[96]; /* AA:BB:... of the DER encoding */
+} pgverify_cert;
+
+/*
+ * Call `each` for every certificate of the PEM file at `path`, in order;
+ * a non-zero return from `each` stops the walk and is returned.  Returns
+ * 0, or -1 with `err` naming the file and the position (certificate
+ * number, line) of anything that is not a well-formed PEM certificate.
+ */
+int pgverify_bundle_list(const char *path,
+			 int (*each)(const pgverify_cert *cert, void *arg),
+			 void *arg, char *err, size_t errlen);
+
+/* OpenSSL's default CA file, which sslrootcert "system" means (it honours
+ * SSL_CERT_FILE). */
+const char *pgverify_system_bundle(void);
 
 #ifdef __cplusplus
 }

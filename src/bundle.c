@@ -1,16 +1,19 @@
 /*
- * CA bundle checks.  libpq reads sslrootcert only after the TCP connect, and
+ * CA bundles.  libpq reads sslrootcert only after the TCP connect, and
  * under some modes a garbage or empty file silently means no verification,
  * so the shim checks the bundle itself before anything reaches the network.
+ * The same walk over the file lists it for `pgverify bundle`.
  */
 #include "bundle.h"
 #include "log.h"
 #include "pgverify.h"
 
 #include <errno.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,68 +21,110 @@
 #include <sys/stat.h>
 #include <time.h>
 
-struct bundle_facts {
-	int certs; /* certificates in the file */
-	int soon;  /* valid ones that expire within the warning window */
-	time_t last_valid; /* the latest notAfter of any certificate */
-};
+typedef int (*cert_fn)(X509 *x, int index, void *arg);
 
-static time_t not_after(const X509 *x)
+/* The 1-based line of byte `offset` of the file, for error messages. */
+static long line_at(const char *path, long offset)
 {
-	struct tm tm;
+	FILE *fp = fopen(path, "re");
+	long line = 1;
+	int c;
 
-	if (!ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
-		return 0;
-	return timegm(&tm);
+	for (long i = 0; fp && i < offset && (c = getc(fp)) != EOF; i++)
+		line += c == '\n';
+	if (fp)
+		fclose(fp);
+	return line;
 }
 
 /*
- * Read every PEM certificate of `fp`.  Text between PEM blocks is allowed
- * (bundles often carry comments), anything malformed is an error.
+ * Call `each` for every PEM certificate of `path`.  Text between PEM blocks
+ * is allowed (bundles often carry comments); anything malformed is an
+ * error naming the certificate and the line where it starts.
  */
-static int read_certs(FILE *fp, const char *path, int warn_days,
-		      struct bundle_facts *f, char *err, size_t errlen)
+static int walk(const char *path, cert_fn each, void *arg, char *err,
+		size_t errlen)
 {
-	time_t now = time(NULL);
+	BIO *bio = BIO_new_file(path, "re");
+	int n = 0, rc = 0;
+	long pos = 0;
 	X509 *x;
 
-	while ((x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL) {
-		time_t end = not_after(x);
-		f->certs++;
-		if (end > f->last_valid)
-			f->last_valid = end;
-		if (end > now && end - now < (time_t)warn_days * 86400) {
-			f->soon++;
-			char *subject = X509_NAME_oneline(
-			    X509_get_subject_name(x), NULL, 0);
-			pgv_log(PGV_LOG_WARNING,
-				"%s: CA %s expires in %ld days "
-				"(expiry_warning_days is %d)",
-				path, subject ? subject : "?",
-				(long)((end - now) / 86400), warn_days);
-			OPENSSL_free(subject);
-		}
+	if (!bio) {
+		snprintf(err, errlen, "cannot read CA bundle %s: %s", path,
+			 strerror(errno ? errno : EIO));
+		ERR_clear_error();
+		return -1;
+	}
+	while (rc == 0 && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+		pos = BIO_tell(bio);
+		rc = each(x, ++n, arg);
 		X509_free(x);
 	}
-	unsigned long e = ERR_peek_last_error();
-	if (f->certs > 0 && ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	unsigned long e = rc ? 0 : ERR_peek_last_error();
+	if (n > 0 && ERR_GET_LIB(e) == ERR_LIB_PEM &&
 	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
 		e = 0;
-	if (f->certs == 0)
+	if (rc == 0 && n == 0 && !e)
+		e = ERR_PACK(ERR_LIB_PEM, 0, PEM_R_NO_START_LINE);
+	if (rc == 0 && n == 0)
 		snprintf(err, errlen, "%s holds no PEM certificate", path);
 	else if (e)
 		snprintf(err, errlen,
-			 "%s: certificate %d is not valid PEM (%s)", path,
-			 f->certs + 1, ERR_reason_error_string(e));
+			 "%s: certificate %d (after line %ld) is not a valid "
+			 "PEM certificate: %s",
+			 path, n + 1, line_at(path, pos),
+			 ERR_reason_error_string(e) ? ERR_reason_error_string(e)
+						    : "unknown error");
+	BIO_free(bio);
 	/* libpq reads the OpenSSL error queue later: leave nothing on it. */
 	ERR_clear_error();
-	return f->certs == 0 || e ? -1 : 0;
+	return rc ? rc : (n == 0 || e) ? -1 : 0;
+}
+
+static long long asn1_seconds(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	return ASN1_TIME_to_tm(t, &tm) ? (long long)timegm(&tm) : 0;
+}
+
+struct bundle_facts {
+	const char *path;
+	int warn_days;
+	int certs;	      /* certificates in the file */
+	int soon;	      /* valid ones that expire within the window */
+	long long last_valid; /* the latest notAfter of any certificate */
+};
+
+static int account(X509 *x, int index, void *arg)
+{
+	struct bundle_facts *f = arg;
+	long long end = asn1_seconds(X509_get0_notAfter(x));
+	long long now = time(NULL);
+
+	(void)index;
+	f->certs++;
+	if (end > f->last_valid)
+		f->last_valid = end;
+	if (end > now && end - now < (long long)f->warn_days * 86400) {
+		char *subject =
+		    X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
+		f->soon++;
+		pgv_log(PGV_LOG_WARNING,
+			"%s: CA %s expires in %lld days (expiry_warning_days "
+			"is %d)",
+			f->path, subject ? subject : "?", (end - now) / 86400,
+			f->warn_days);
+		OPENSSL_free(subject);
+	}
+	return 0;
 }
 
 static int usable(const char *path, const struct bundle_facts *f, char *err,
 		  size_t errlen)
 {
-	if (f->last_valid > time(NULL))
+	if (f->last_valid > (long long)time(NULL))
 		return 0;
 	snprintf(err, errlen, "every certificate in %s has expired", path);
 	return -1;
@@ -88,18 +133,12 @@ static int usable(const char *path, const struct bundle_facts *f, char *err,
 static int parse_file(const char *path, int warn_days, struct bundle_facts *f,
 		      char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "re");
-	int rc;
-
 	memset(f, 0, sizeof(*f));
-	if (!fp) {
-		snprintf(err, errlen, "cannot read CA bundle %s: %s", path,
-			 strerror(errno));
+	f->path = path;
+	f->warn_days = warn_days;
+	if (walk(path, account, f, err, errlen) < 0)
 		return -1;
-	}
-	rc = read_certs(fp, path, warn_days, f, err, errlen);
-	fclose(fp);
-	return rc < 0 ? -1 : usable(path, f, err, errlen);
+	return usable(path, f, err, errlen);
 }
 
 int pgverify_bundle_check(const char *path, int warn_days, int *soon, char *err,
@@ -111,6 +150,55 @@ int pgverify_bundle_check(const char *path, int warn_days, int *soon, char *err,
 	if (soon)
 		*soon = f.soon;
 	return rc;
+}
+
+/* The CN of a name, else the whole name in one line. */
+static void name_text(const X509_NAME *name, char *buf, size_t len)
+{
+	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	const ASN1_STRING *cn =
+	    i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i))
+		   : NULL;
+
+	if (cn)
+		snprintf(buf, len, "%.*s", ASN1_STRING_length(cn),
+			 (const char *)ASN1_STRING_get0_data(cn));
+	else
+		X509_NAME_oneline(name, buf, (int)len);
+}
+
+struct lister {
+	int (*each)(const pgverify_cert *, void *);
+	void *arg;
+};
+
+static int describe(X509 *x, int index, void *arg)
+{
+	struct lister *l = arg;
+	pgverify_cert c = {.index = index};
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	name_text(X509_get_subject_name(x), c.subject, sizeof(c.subject));
+	name_text(X509_get_issuer_name(x), c.issuer, sizeof(c.issuer));
+	c.not_before = asn1_seconds(X509_get0_notBefore(x));
+	c.not_after = asn1_seconds(X509_get0_notAfter(x));
+	c.is_ca = X509_check_ca(x) >= 1;
+	X509_digest(x, EVP_sha256(), md, &mdlen);
+	for (unsigned int i = 0; i < mdlen && 3 * i + 3 <= sizeof(c.sha256);
+	     i++)
+		snprintf(c.sha256 + 3 * i, 4, i + 1 < mdlen ? "%02X:" : "%02X",
+			 md[i]);
+	return l->each(&c, l->arg);
+}
+
+int pgverify_bundle_list(const char *path,
+			 int (*each)(const pgverify_cert *, void *), void *arg,
+			 char *err, size_t errlen)
+{
+	struct lister l = {each, arg};
+
+	return walk(path, describe, &l, err, errlen);
 }
 
 struct cache_entry {
@@ -199,6 +287,7 @@ int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
 		e->st = st;
 		e->rc = parse_file(path, warn_days, &e->facts, e->err,
 				   sizeof(e->err));
+		e->facts.path = e->path;
 	}
 	rc = e->rc;
 	if (rc == 0)
@@ -209,7 +298,7 @@ int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
 	return rc;
 }
 
-const char *pgv_bundle_system_file(void)
+const char *pgverify_system_bundle(void)
 {
 	const char *env = secure_getenv(X509_get_default_cert_file_env());
 

@@ -12,7 +12,4 @@
 int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
 			    size_t errlen);
 
-/* OpenSSL's default CA file, honouring SSL_CERT_FILE.  Never NULL. */
-const char *pgv_bundle_system_file(void);
-
 #endif

@@ -445,3 +445,34 @@ const char *pgverify_config_path(const pgverify_config *c)
 {
 	return c->path;
 }
+
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
+
+void pgverify_config_describe(const pgverify_config *c,
+			      pgverify_config_view *out)
+{
+	out->path = c->path;
+	out->sslmode = pgv_sslmode_name(c->sslmode);
+	out->sslrootcert = c->sslrootcert;
+	out->on_disable = c->on_disable_refuse ? "refuse" : "upgrade";
+	out->gssencmode = c->gssencmode_disable ? "disable" : "prefer";
+	out->log_level = level_names[c->log_level];
+	out->log_target = c->log_target == PGV_LOG_SYSLOG ? "syslog" : "stderr";
+	out->expiry_warning_days = c->expiry_warning_days;
+	out->exempt = (const char *const *)c->exempt;
+	out->nexempt = c->nexempt;
+	out->nrules = c->nrules;
+}
+
+int pgverify_config_rule(const pgverify_config *c, size_t i,
+			 pgverify_rule_view *out)
+{
+	if (i >= c->nrules)
+		return -1;
+	out->match = c->rules[i].match;
+	out->sslmode = c->rules[i].sslmode >= 0
+			   ? pgv_sslmode_name(c->rules[i].sslmode)
+			   : NULL;
+	out->sslrootcert = c->rules[i].sslrootcert;
+	return 0;
+}

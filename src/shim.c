@@ -96,7 +96,7 @@ static void init(void)
 	load_config();
 	configure_logging();
 	context.libpq_version = PQlibVersion();
-	context.system_bundle = pgv_bundle_system_file();
+	context.system_bundle = pgverify_system_bundle();
 	check_link_order();
 	pgv_debug("initialised: config %s, libpq %d",
 		  config ? (config->path ? config->path : "built-in defaults")
