@@ -31,6 +31,13 @@ pgverify_config *pgverify_config_load(const char *path, char *err,
 				      size_t errlen);
 void pgverify_config_free(pgverify_config *cfg);
 
+/*
+ * Load the configuration the way the shim does: $PGVERIFY_CONFIG if set
+ * (it must then be an absolute path to a readable file), else the default
+ * path.  Returns NULL with the reason in `err` on any error.
+ */
+pgverify_config *pgverify_config_load_default(char *err, size_t errlen);
+
 /* $(sysconfdir)/pgverify.conf, as configured at build time. */
 const char *pgverify_config_default_path(void);
 
@@ -138,6 +145,30 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
  */
 int pgverify_bundle_check(const char *path, int warn_days, int *soon, char *err,
 			  size_t errlen);
+
+/*
+ * Everything the shim decides for one connection, without touching the
+ * network: its options merged by libpq, the policy's decision, the bundle
+ * check, and the options it would forward.
+ */
+typedef struct pgverify_plan {
+	pgverify_verdict verdict;    /* the final word, bundle check included */
+	pgverify_settings settings;  /* merged; owned by the plan */
+	pgverify_decision decision;  /* the policy's answer */
+	int changed;		     /* ENFORCE: the options were changed */
+	char hosts[512];	     /* the hosts, for messages */
+	char reason[2048];	     /* REFUSE / LEAVE: why */
+	const char *const *keywords; /* ENFORCE: forwarded keywords... */
+	const char *const *values;   /* ...and values, NULL-terminated */
+	int expand_dbname;
+	void *request; /* internal */
+} pgverify_plan;
+
+/* Plan a PQconnectdb(conninfo) call.  Release with pgverify_plan_clear(). */
+pgverify_verdict pgverify_plan_conninfo(const pgverify_config *cfg,
+					const char *conninfo,
+					pgverify_plan *out);
+void pgverify_plan_clear(pgverify_plan *plan);
 
 /* One certificate of a bundle, as `pgverify bundle` lists it. */
 typedef struct pgverify_cert {

@@ -436,6 +436,22 @@ void pgverify_config_free(pgverify_config *c)
 	free(c);
 }
 
+pgverify_config *pgverify_config_load_default(char *err, size_t errlen)
+{
+	const char *path = secure_getenv("PGVERIFY_CONFIG");
+
+	/* A relative path would name a different file in each working
+	 * directory of each process that inherits the variable. */
+	if (path && path[0] != '/') {
+		snprintf(err, errlen,
+			 "PGVERIFY_CONFIG=\"%s\" is not an absolute path; "
+			 "give the file's full path or unset it",
+			 path);
+		return NULL;
+	}
+	return pgverify_config_load(path, err, errlen);
+}
+
 const char *pgverify_config_default_path(void)
 {
 	return PGVERIFY_SYSCONFDIR "/pgverify.conf";

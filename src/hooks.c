@@ -8,7 +8,7 @@
 #include "request.h"
 #include "shim.h"
 
-#define REASON_MAX 1024
+#define REASON_MAX 2048
 
 /* Call the real libpq with the guard up, so its internal calls back into
  * these hooks are forwarded untouched. */

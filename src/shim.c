@@ -1,13 +1,12 @@
 /*
  * Process state of the preloaded or linked library: the configuration,
- * loaded once (pthread_once, from a constructor and from every hook), the
- * facts the policy needs about this process, and the path every
- * connection takes: merge its options, decide, check the bundle, rewrite.
+ * loaded once (pthread_once, from a constructor and from every hook), and
+ * the route each connection takes, decided by pgv_plan().
  */
 #include "shim.h"
-#include "bundle.h"
 #include "config.h"
 #include "log.h"
+#include "plan.h"
 #include "real.h"
 
 #include <dlfcn.h>
@@ -19,7 +18,6 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pgverify_config *config; /* NULL: config_error says why */
 static char config_error[1024];
-static pgverify_context context;
 static __thread int depth;
 
 int pgv_shim_nested(void)
@@ -35,22 +33,6 @@ void pgv_shim_enter(void)
 void pgv_shim_leave(void)
 {
 	depth--;
-}
-
-static void load_config(void)
-{
-	const char *path = secure_getenv("PGVERIFY_CONFIG");
-
-	/* A relative path would name a different file in each working
-	 * directory of each process that inherits the variable. */
-	if (path && path[0] != '/') {
-		snprintf(config_error, sizeof(config_error),
-			 "PGVERIFY_CONFIG=\"%s\" is not an absolute path; "
-			 "give the file's full path or unset it",
-			 path);
-		return;
-	}
-	config = pgverify_config_load(path, config_error, sizeof(config_error));
 }
 
 /* PGVERIFY_LOG overrides the file; a bad value is reported, not fatal:
@@ -93,15 +75,14 @@ static void check_link_order(void)
 static void init(void)
 {
 	pgv_real_init();
-	load_config();
+	config =
+	    pgverify_config_load_default(config_error, sizeof(config_error));
 	configure_logging();
-	context.libpq_version = PQlibVersion();
-	context.system_bundle = pgverify_system_bundle();
 	check_link_order();
 	pgv_debug("initialised: config %s, libpq %d",
 		  config ? (config->path ? config->path : "built-in defaults")
 			 : "FAILED",
-		  context.libpq_version);
+		  PQlibVersion());
 }
 
 __attribute__((constructor)) static void shim_constructor(void)
@@ -109,86 +90,41 @@ __attribute__((constructor)) static void shim_constructor(void)
 	pthread_once(&once, init);
 }
 
-/* "hosts" or "hosts (hostaddr addrs)", for messages; nothing else. */
-static void describe_hosts(const pgverify_settings *s, char *buf, size_t len)
+static void log_change(const pgverify_plan *p)
 {
-	const char *host = s->host && *s->host ? s->host : NULL;
-	const char *addr = s->hostaddr && *s->hostaddr ? s->hostaddr : NULL;
+	const pgverify_decision *d = &p->decision;
 
-	if (host && addr)
-		snprintf(buf, len, "%s (hostaddr %s)", host, addr);
-	else
-		snprintf(buf, len, "%s",
-			 host	? host
-			 : addr ? addr
-				: "the default Unix socket");
-}
-
-/* Append the decision's keywords and tell the log what changed. */
-static int rewrite(struct pgv_request *req, const pgverify_settings *s,
-		   const pgverify_decision *d, const char *hosts)
-{
-	int changed = strcmp(d->sslmode_before, d->sslmode_after) != 0 ||
-		      strcmp(d->bundle_source, "connection") != 0 ||
-		      (d->gssencmode && (!s->gssencmode ||
-					 strcmp(s->gssencmode, d->gssencmode)));
-
-	if (pgv_request_append(req, "sslmode", d->sslmode_after) < 0 ||
-	    pgv_request_append(req, "sslrootcert", d->sslrootcert) < 0 ||
-	    (d->gssencmode &&
-	     pgv_request_append(req, "gssencmode", d->gssencmode) < 0))
-		return -1;
-	if (changed)
-		pgv_log(PGV_LOG_INFO,
-			"%s: sslmode %s -> %s, sslrootcert %s (%s%s%s)%s",
-			hosts, d->sslmode_before, d->sslmode_after,
-			d->sslrootcert, d->bundle_source,
-			d->rule ? " rule " : "", d->rule ? d->rule : "",
-			d->gssencmode ? ", gssencmode disable" : "");
-	return 0;
-}
-
-/* The file behind a bundle: libpq 16+ keeps "system" and reads OpenSSL's. */
-static const char *bundle_file(const char *sslrootcert)
-{
-	return strcmp(sslrootcert, "system") == 0 ? context.system_bundle
-						  : sslrootcert;
+	pgv_log(PGV_LOG_INFO, "%s: sslmode %s -> %s, sslrootcert %s (%s%s%s)%s",
+		p->hosts, d->sslmode_before, d->sslmode_after, d->sslrootcert,
+		d->bundle_source, d->rule ? " rule " : "",
+		d->rule ? d->rule : "",
+		d->gssencmode ? ", gssencmode disable" : "");
 }
 
 static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 {
-	pgverify_settings s;
-	pgverify_decision d;
-	char err[1024], hosts[512];
+	pgverify_plan plan;
 	enum pgv_route route = PGV_ROUTE_REFUSED;
 
 	if (!config) {
 		snprintf(reason, len, "bad configuration: %s", config_error);
 		return route;
 	}
-	if (pgv_request_merge(req, &s, err, sizeof(err)) < 0) {
-		snprintf(reason, len, "cannot read the connection options: %s",
-			 err);
-		return route;
-	}
-	describe_hosts(&s, hosts, sizeof(hosts));
-	pgverify_decide(config, &s, &context, &d);
-	if (d.verdict == PGVERIFY_LEAVE) {
-		pgv_debug("%s: left as asked: %s", hosts, d.reason);
+	switch (pgv_plan(config, req, &plan)) {
+	case PGVERIFY_LEAVE:
+		pgv_debug("%s: left as asked: %s", plan.hosts, plan.reason);
 		route = PGV_ROUTE_ORIGINAL;
-	} else if (d.verdict == PGVERIFY_REFUSE) {
-		snprintf(reason, len, "%s: %s", hosts, d.reason);
-	} else if (pgv_bundle_check_cached(bundle_file(d.sslrootcert),
-					   config->expiry_warning_days, err,
-					   sizeof(err)) < 0) {
-		snprintf(reason, len, "%s: %s (sslrootcert from the %s)", hosts,
-			 err, d.bundle_source);
-	} else if (rewrite(req, &s, &d, hosts) < 0) {
-		snprintf(reason, len, "%s", req->error);
-	} else {
+		break;
+	case PGVERIFY_ENFORCE:
+		if (plan.changed)
+			log_change(&plan);
 		route = PGV_ROUTE_REWRITTEN;
+		break;
+	case PGVERIFY_REFUSE:
+		snprintf(reason, len, "%s", plan.reason);
+		break;
 	}
-	pgverify_settings_clear(&s);
+	pgverify_plan_clear(&plan);
 	return route;
 }
 
@@ -211,7 +147,7 @@ enum pgv_route pgv_shim_route(struct pgv_request *req, char *reason, size_t len)
 
 PGconn *pgv_shim_refused(const char *reason)
 {
-	char keyword[1200];
+	char keyword[2100];
 	const char *kw[] = {keyword, NULL};
 	const char *val[] = {"refused", NULL};
 

@@ -1,0 +1,129 @@
+/*
+ * One connection's path through pgverify, shared by the shim and
+ * `pgverify explain`: merge its options the way libpq does, ask the policy,
+ * check the bundle it would use, append the enforced keywords.
+ */
+#include "plan.h"
+#include "bundle.h"
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* libpq 16+ keeps "system" and reads OpenSSL's file; check that file. */
+static const char *bundle_file(const pgverify_context *ctx,
+			       const char *sslrootcert)
+{
+	return strcmp(sslrootcert, "system") == 0 ? ctx->system_bundle
+						  : sslrootcert;
+}
+
+/* "hosts" or "hosts (hostaddr addrs)", for messages; never more. */
+static void describe_hosts(const pgverify_settings *s, char *buf, size_t len)
+{
+	const char *host = s->host && *s->host ? s->host : NULL;
+	const char *addr = s->hostaddr && *s->hostaddr ? s->hostaddr : NULL;
+
+	if (host && addr)
+		snprintf(buf, len, "%s (hostaddr %s)", host, addr);
+	else
+		snprintf(buf, len, "%s",
+			 host	? host
+			 : addr ? addr
+				: "the default Unix socket");
+}
+
+static int is_changed(const pgverify_settings *s, const pgverify_decision *d)
+{
+	return strcmp(d->sslmode_before, d->sslmode_after) != 0 ||
+	       strcmp(d->bundle_source, "connection") != 0 ||
+	       (d->gssencmode &&
+		(!s->gssencmode || strcmp(s->gssencmode, d->gssencmode)));
+}
+
+static int append(struct pgv_request *req, const pgverify_decision *d)
+{
+	if (pgv_request_append(req, "sslmode", d->sslmode_after) < 0 ||
+	    pgv_request_append(req, "sslrootcert", d->sslrootcert) < 0)
+		return -1;
+	if (d->gssencmode)
+		return pgv_request_append(req, "gssencmode", d->gssencmode);
+	return 0;
+}
+
+static pgverify_verdict refuse(pgverify_plan *out)
+{
+	out->verdict = PGVERIFY_REFUSE;
+	return out->verdict;
+}
+
+pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
+			  pgverify_plan *out)
+{
+	const pgverify_decision *d = &out->decision;
+	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle()};
+	char err[1024];
+
+	memset(out, 0, sizeof(*out));
+	if (pgv_request_merge(req, &out->settings, err, sizeof(err)) < 0) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "cannot read the connection options: %s", err);
+		return refuse(out);
+	}
+	describe_hosts(&out->settings, out->hosts, sizeof(out->hosts));
+	pgverify_decide(cfg, &out->settings, &ctx, &out->decision);
+	if (d->verdict == PGVERIFY_LEAVE) {
+		snprintf(out->reason, sizeof(out->reason), "%s", d->reason);
+		return out->verdict = PGVERIFY_LEAVE;
+	}
+	if (d->verdict == PGVERIFY_REFUSE) {
+		snprintf(out->reason, sizeof(out->reason), "%s: %s", out->hosts,
+			 d->reason);
+		return refuse(out);
+	}
+	if (pgv_bundle_check_cached(bundle_file(&ctx, d->sslrootcert),
+				    cfg->expiry_warning_days, err,
+				    sizeof(err)) < 0) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "%s: %s (sslrootcert from the %s)", out->hosts, err,
+			 d->bundle_source);
+		return refuse(out);
+	}
+	if (append(req, d) < 0) {
+		snprintf(out->reason, sizeof(out->reason), "%s", req->error);
+		return refuse(out);
+	}
+	out->changed = is_changed(&out->settings, d);
+	out->keywords = req->keywords;
+	out->values = req->values;
+	out->expand_dbname = req->expand_dbname;
+	return out->verdict = PGVERIFY_ENFORCE;
+}
+
+pgverify_verdict pgverify_plan_conninfo(const pgverify_config *cfg,
+					const char *conninfo,
+					pgverify_plan *out)
+{
+	struct pgv_request *req = malloc(sizeof(*req));
+
+	if (!req) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->reason, sizeof(out->reason), "out of memory");
+		return refuse(out);
+	}
+	pgv_request_conninfo(req, conninfo);
+	pgv_plan(cfg, req, out);
+	out->request = req;
+	return out->verdict;
+}
+
+void pgverify_plan_clear(pgverify_plan *plan)
+{
+	pgverify_settings_clear(&plan->settings);
+	if (plan->request) {
+		pgv_request_free(plan->request);
+		free(plan->request);
+	}
+	memset(plan, 0, sizeof(*plan));
+}

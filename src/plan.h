@@ -1,0 +1,16 @@
+/* The per-connection pipeline; see plan.c. */
+#ifndef PGV_PLAN_H
+#define PGV_PLAN_H
+
+#include "pgverify.h"
+#include "request.h"
+
+/*
+ * Plan `req` under `cfg`.  On ENFORCE the enforced keywords have been
+ * appended to `req`, and out->keywords/values are req's arrays.  The plan
+ * does not own `req`; release the plan with pgverify_plan_clear().
+ */
+pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
+			  pgverify_plan *out);
+
+#endif
