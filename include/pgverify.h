@@ -158,8 +158,8 @@ typedef struct pgverify_plan {
 	int changed;		     /* ENFORCE: the options were changed */
 	char hosts[512];	     /* the hosts, for messages */
 	char reason[2048];	     /* REFUSE / LEAVE: why */
-	const char *const *keywords; /* ENFORCE: forwarded keywords... */
-	const char *const *values;   /* ...and values, NULL-terminated */
+	const char *const *keywords; /* LEAVE, ENFORCE: forwarded keywords */
+	const char *const *values;   /* and values, NULL-terminated */
 	int expand_dbname;
 	void *request; /* internal */
 } pgverify_plan;
@@ -190,6 +190,11 @@ typedef struct pgverify_cert {
 int pgverify_bundle_list(const char *path,
 			 int (*each)(const pgverify_cert *cert, void *arg),
 			 void *arg, char *err, size_t errlen);
+
+/* Describe one DER-encoded certificate.  Returns 0, or -1 if it does not
+ * parse. */
+int pgverify_cert_from_der(const unsigned char *der, size_t len, int index,
+			   pgverify_cert *out);
 
 /* OpenSSL's default CA file, which sslrootcert "system" means (it honours
  * SSL_CERT_FILE). */

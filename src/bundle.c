@@ -172,24 +172,46 @@ struct lister {
 	void *arg;
 };
 
-static int describe(X509 *x, int index, void *arg)
+static void fill_cert(X509 *x, int index, pgverify_cert *c)
 {
-	struct lister *l = arg;
-	pgverify_cert c = {.index = index};
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	name_text(X509_get_subject_name(x), c.subject, sizeof(c.subject));
-	name_text(X509_get_issuer_name(x), c.issuer, sizeof(c.issuer));
-	c.not_before = asn1_seconds(X509_get0_notBefore(x));
-	c.not_after = asn1_seconds(X509_get0_notAfter(x));
-	c.is_ca = X509_check_ca(x) >= 1;
+	memset(c, 0, sizeof(*c));
+	c->index = index;
+	name_text(X509_get_subject_name(x), c->subject, sizeof(c->subject));
+	name_text(X509_get_issuer_name(x), c->issuer, sizeof(c->issuer));
+	c->not_before = asn1_seconds(X509_get0_notBefore(x));
+	c->not_after = asn1_seconds(X509_get0_notAfter(x));
+	c->is_ca = X509_check_ca(x) >= 1;
 	X509_digest(x, EVP_sha256(), md, &mdlen);
-	for (unsigned int i = 0; i < mdlen && 3 * i + 3 <= sizeof(c.sha256);
+	for (unsigned int i = 0; i < mdlen && 3 * i + 3 <= sizeof(c->sha256);
 	     i++)
-		snprintf(c.sha256 + 3 * i, 4, i + 1 < mdlen ? "%02X:" : "%02X",
+		snprintf(c->sha256 + 3 * i, 4, i + 1 < mdlen ? "%02X:" : "%02X",
 			 md[i]);
+}
+
+static int describe(X509 *x, int index, void *arg)
+{
+	struct lister *l = arg;
+	pgverify_cert c;
+
+	fill_cert(x, index, &c);
 	return l->each(&c, l->arg);
+}
+
+int pgverify_cert_from_der(const unsigned char *der, size_t len, int index,
+			   pgverify_cert *out)
+{
+	X509 *x = d2i_X509(NULL, &der, (long)len);
+
+	if (!x) {
+		ERR_clear_error();
+		return -1;
+	}
+	fill_cert(x, index, out);
+	X509_free(x);
+	return 0;
 }
 
 int pgverify_bundle_list(const char *path,

@@ -72,6 +72,9 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 		return refuse(out);
 	}
 	describe_hosts(&out->settings, out->hosts, sizeof(out->hosts));
+	out->keywords = req->keywords;
+	out->values = req->values;
+	out->expand_dbname = req->expand_dbname;
 	pgverify_decide(cfg, &out->settings, &ctx, &out->decision);
 	if (d->verdict == PGVERIFY_LEAVE) {
 		snprintf(out->reason, sizeof(out->reason), "%s", d->reason);
@@ -95,9 +98,9 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 		return refuse(out);
 	}
 	out->changed = is_changed(&out->settings, d);
+	/* Appending may have moved the arrays. */
 	out->keywords = req->keywords;
 	out->values = req->values;
-	out->expand_dbname = req->expand_dbname;
 	return out->verdict = PGVERIFY_ENFORCE;
 }
 

@@ -10,20 +10,13 @@ if [ ! -f "$top/_build/src/.libs/libpgverify.so" ]; then
 	(cd "$top" && ./autogen.sh >/dev/null 2>&1 && mkdir -p _build && cd _build &&
 		../configure --quiet && make -j"$(nproc)" >/dev/null)
 fi
+skip_all() { echo "$1" >&2; exit 1; }
 . "$top/tests/lib/pki.sh"
 . "$top/tests/lib/servers.sh"
+. "$top/tests/lib/fixture.sh"
 unset PGHOST PGHOSTADDR PGPORT PGSSLMODE PGSSLROOTCERT PGSERVICE PGDATABASE PGUSER
-T=$(mktemp -d /tmp/pgverify-demo.XXXXXX)
-chmod 755 "$T"
-trap 'servers_stop; rm -rf "$T"' EXIT
-make_pki "$T/pki" >/dev/null 2>&1
-chmod 755 "$T/pki"; chmod 644 "$T"/pki/*
-[ "$(id -u)" = 0 ] && chown postgres "$T"/pki/*.key
-chmod 600 "$T"/pki/*.key
-server_init "$T"
-tls() { echo "-c ssl=on -c ssl_cert_file=$T/pki/$1.pem -c ssl_key_file=$T/pki/$1.key"; }
-server_start "$T" good $(tls good); good=$SERVER_PORT
-server_start "$T" forged $(tls mitm); forged=$SERVER_PORT
+fixture_start good mitm
+good=$P_GOOD forged=$P_MITM
 echo "sslrootcert = \"$T/pki/root.pem\";" >"$T/pgverify.conf"
 export PGVERIFY_CONFIG=$T/pgverify.conf PGVERIFY_LOG=info
 shim=$top/_build/src/.libs/libpgverify.so

@@ -8,6 +8,7 @@ set -u
 . "$abs_top_srcdir/tests/lib/tap.sh"
 . "$abs_top_srcdir/tests/lib/pki.sh"
 . "$abs_top_srcdir/tests/lib/servers.sh"
+. "$abs_top_srcdir/tests/lib/fixture.sh"
 
 [ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (apt-get install postgresql)"
 [ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1 || skip_all "running as root without a postgres account"
@@ -29,33 +30,16 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSSLMODE PGSSLROOTCERT \
 	PGSERVICE PGSERVICEFILE PGREQUIRESSL PGGSSENCMODE PGVERIFY_LOG PGVERIFY_CONFIG
 export PGCONNECT_TIMEOUT=10
 
-T=$(mktemp -d /tmp/pgverify-test.XXXXXX)
-chmod 755 "$T"
-trap 'servers_stop; rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-make_pki "$T/pki" >"$T/pki.log" 2>&1 || { cat "$T/pki.log"; skip_all "openssl could not make the test PKI"; }
-chmod 755 "$T/pki"
-chmod 644 "$T"/pki/*
-[ "$(id -u)" = 0 ] && chown postgres "$T"/pki/*.key
-chmod 600 "$T"/pki/*.key
-server_init "$T" || { cat "$T/initdb.log"; exit 1; }
-
-tls() { echo "-c ssl=on -c ssl_cert_file=$T/pki/$1.pem -c ssl_key_file=$T/pki/$1.key"; }
-server_start "$T" good $(tls good) && P_GOOD=$SERVER_PORT || exit 1
-server_start "$T" mitm $(tls mitm) && P_MITM=$SERVER_PORT || exit 1
-server_start "$T" wrongname $(tls wrongname) && P_WRONG=$SERVER_PORT || exit 1
-server_start "$T" notls -c ssl=off && P_NOTLS=$SERVER_PORT || exit 1
+fixture_start good mitm wrongname notls
 
 cat >"$T/pgverify.conf" <<CONF
 sslrootcert = "$T/pki/root.pem";
 CONF
 export PGVERIFY_CONFIG=$T/pgverify.conf
 
-at() { echo "host=$PGV_NAME hostaddr=127.0.0.1 port=$1 user=postgres dbname=postgres"; }
 GOOD=$(at "$P_GOOD")
 MITM=$(at "$P_MITM")
-WRONG=$(at "$P_WRONG")
+WRONG=$(at "$P_WRONGNAME")
 NOTLS=$(at "$P_NOTLS")
 SSLQ="SELECT 'ssl=' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 

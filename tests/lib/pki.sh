@@ -43,3 +43,35 @@ make_pki() {
 		pki_ca "$1" rogue "/CN=pgverify test rogue CA" &&
 		pki_server "$1" mitm "$PGV_NAME" rogue
 }
+
+# pki_ca_sign DIR NAME ISSUER EXTFILE START END: sign NAME.csr with explicit
+# validity dates (openssl x509 -req cannot set a start date in the past).
+pki_ca_sign() {
+	local d=$1
+	mkdir -p "$d/ca-db"
+	: >"$d/ca-db/index.txt"
+	[ -f "$d/ca-db/serial" ] || echo 1000 >"$d/ca-db/serial"
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\nnew_certs_dir=%s\nserial=%s\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n' \
+		"$d/ca-db/index.txt" "$d/ca-db" "$d/ca-db/serial" >"$d/ca-db/ca.cnf"
+	openssl ca -batch -notext -config "$d/ca-db/ca.cnf" -cert "$d/$3.pem" -keyfile "$d/$3.key" \
+		-in "$d/$2.csr" -out "$d/$2.crt" -extfile "$4" -startdate "$5" -enddate "$6" 2>/dev/null
+}
+
+# make_pki_dated DIR: what the pgverify command's tests add to make_pki:
+#   expired.pem   a server certificate for $PGV_NAME that expired in 2021
+#   oldca.pem     a CA that expired in 2021; soonca.pem, one that expires in 10 days
+make_pki_dated() {
+	pki_key "$1/expired.key"
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:%s\n' "$PGV_NAME" >"$1/expired.ext"
+	openssl req -new -key "$1/expired.key" -subj "/CN=$PGV_NAME" -out "$1/expired.csr" &&
+		pki_ca_sign "$1" expired inter "$1/expired.ext" 20200101000000Z 20210101000000Z &&
+		cat "$1/expired.crt" "$1/inter.pem" >"$1/expired.pem" || return 1
+	pki_key "$1/oldca.key"
+	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$1/oldca.ext"
+	openssl req -new -key "$1/oldca.key" -subj "/CN=pgverify test expired CA" -out "$1/oldca.csr" &&
+		pki_ca_sign "$1" oldca root "$1/oldca.ext" 20200101000000Z 20210101000000Z &&
+		cp "$1/oldca.crt" "$1/oldca.pem" || return 1
+	pki_key "$1/soonca.key"
+	openssl req -x509 -new -key "$1/soonca.key" -subj "/CN=pgverify test soon-expiring CA" -days 10 \
+		-addext basicConstraints=critical,CA:TRUE -out "$1/soonca.pem"
+}

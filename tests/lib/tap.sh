@@ -16,14 +16,20 @@ not_ok() {
 	printf '%s\n' "$@" | sed 's/^/#   /'
 }
 
-# check NAME OUTPUT PATTERN: OUTPUT must match the extended regex PATTERN.
+# matches OUTPUT PATTERN: PATTERN (Perl syntax) matches somewhere in the
+# whole OUTPUT; ^ and $ anchor lines, and a newline in PATTERN is a newline.
+matches() {
+	printf '%s\n' "$1" | grep -Pzq -- "(?m)${2//$'\n'/\\n}"
+}
+
+# check NAME OUTPUT PATTERN: OUTPUT must match PATTERN.
 check() {
-	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "expected /$3/, got:" "$2"; fi
+	if matches "$2" "$3"; then ok "$1"; else not_ok "$1" "expected /$3/, got:" "$2"; fi
 }
 
 # check_not NAME OUTPUT PATTERN: OUTPUT must not match PATTERN.
 check_not() {
-	if printf '%s\n' "$2" | grep -Eq -- "$3"; then not_ok "$1" "unexpected /$3/ in:" "$2"; else ok "$1"; fi
+	if matches "$2" "$3"; then not_ok "$1" "unexpected /$3/ in:" "$2"; else ok "$1"; fi
 }
 
 skip_all() {

@@ -1,0 +1,227 @@
+/*
+ * pgverify check: load the configuration exactly as the shim does and
+ * check every bundle it names with the shim's own bundle check.  Exit 1 if
+ * a bundle would refuse connections, 2 if the configuration is bad.
+ */
+#include "cli.h"
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage[] = "pgverify check [-c FILE] [--json]";
+
+#define MAX_BUNDLES 64
+
+struct bundle_use {
+	const char *name; /* as configured: a path or "system" */
+	const char *path; /* the file it means */
+	char users[512];  /* "default, rule 2, ..." */
+};
+
+struct tally {
+	struct json *j;
+	int warn_days;
+	int certs, expired, soon;
+	int human_pass; /* 1: print expired, 2: print expiring */
+};
+
+static int tally_cert(const pgverify_cert *c, void *arg)
+{
+	struct tally *t = arg;
+	long long left = cli_days_left(c->not_after);
+	int expired = c->not_after <= (long long)time(NULL);
+	int soon = !expired && left < t->warn_days;
+	char date[16];
+
+	t->certs++;
+	t->expired += expired;
+	t->soon += soon;
+	if (!(expired || soon))
+		return 0;
+	cli_date(c->not_after, date);
+	if (t->j) {
+		json_open(t->j, NULL, '{');
+		json_str(t->j, "subject", c->subject);
+		json_str(t->j, "not_after", date);
+		json_int(t->j, "days_left", left);
+		json_bool(t->j, "expired", expired);
+		json_close(t->j, '}');
+	} else {
+		printf("  %s %s (%s)\n",
+		       expired ? "expired: " : "expiring:", c->subject, date);
+	}
+	return 0;
+}
+
+static void add_use(struct bundle_use *u, size_t *n, const char *name,
+		    const char *user)
+{
+	size_t i = 0;
+
+	while (i < *n && strcmp(u[i].name, name) != 0)
+		i++;
+	if (i == *n) {
+		if (*n == MAX_BUNDLES)
+			return;
+		u[i].name = name;
+		u[i].path = strcmp(name, "system") == 0
+				? pgverify_system_bundle()
+				: name;
+		u[i].users[0] = '\0';
+		(*n)++;
+	}
+	size_t len = strlen(u[i].users);
+	snprintf(u[i].users + len, sizeof(u[i].users) - len, "%s%s",
+		 len ? ", " : "", user);
+}
+
+/* Report one bundle; returns 0 if the shim would accept it. */
+static int check_bundle(const struct bundle_use *u, int warn_days,
+			struct json *j)
+{
+	struct tally t = {j, warn_days, 0, 0, 0, 0};
+	char err[1024] = "";
+	int rc = pgverify_bundle_check(u->path, 0, NULL, err, sizeof(err));
+
+	if (j) {
+		json_open(j, NULL, '{');
+		json_str(j, "name", u->name);
+		json_str(j, "path", u->path);
+		json_str(j, "used_by", u->users);
+		json_open(j, "attention", '[');
+	} else {
+		printf("bundle %s%s%s (%s)\n", u->name,
+		       u->path != u->name ? " = " : "",
+		       u->path != u->name ? u->path : "", u->users);
+	}
+	if (pgverify_bundle_list(u->path, tally_cert, &t, err, sizeof(err)) < 0)
+		rc = -1;
+	if (j) {
+		json_close(j, ']');
+		json_bool(j, "ok", rc == 0);
+		json_str(j, "error", rc ? err : NULL);
+		json_int(j, "certificates", t.certs);
+		json_int(j, "expired", t.expired);
+		json_int(j, "expiring", t.soon);
+		json_close(j, '}');
+	} else if (rc) {
+		printf("  FAILED: %s\n", err);
+	} else {
+		printf("  ok: %d certificates, %d expired, %d expire within "
+		       "%d days\n",
+		       t.certs, t.expired, t.soon, warn_days);
+	}
+	return rc;
+}
+
+static void print_settings(const pgverify_config *cfg,
+			   const pgverify_config_view *v, struct json *j)
+{
+	pgverify_rule_view r;
+
+	if (!j) {
+		printf("config %s\n",
+		       v->path ? v->path : "(built-in defaults)");
+		printf("  sslmode at least %s, on_disable %s, gssencmode %s, "
+		       "expiry_warning_days %d\n",
+		       v->sslmode, v->on_disable, v->gssencmode,
+		       v->expiry_warning_days);
+		for (size_t i = 0; i < v->nexempt; i++)
+			printf("  exempt %s\n", v->exempt[i]);
+		for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++)
+			printf("  rule %zu: %s -> sslrootcert %s, sslmode %s\n",
+			       i + 1, r.match,
+			       r.sslrootcert ? r.sslrootcert : "(default)",
+			       r.sslmode ? r.sslmode : "(default)");
+		return;
+	}
+	json_str(j, "config", v->path);
+	json_str(j, "sslmode", v->sslmode);
+	json_str(j, "sslrootcert", v->sslrootcert);
+	json_str(j, "on_disable", v->on_disable);
+	json_str(j, "gssencmode", v->gssencmode);
+	json_int(j, "expiry_warning_days", v->expiry_warning_days);
+	json_open(j, "exempt", '[');
+	for (size_t i = 0; i < v->nexempt; i++)
+		json_str(j, NULL, v->exempt[i]);
+	json_close(j, ']');
+	json_open(j, "rules", '[');
+	for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++) {
+		json_open(j, NULL, '{');
+		json_str(j, "match", r.match);
+		json_str(j, "sslmode", r.sslmode);
+		json_str(j, "sslrootcert", r.sslrootcert);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static int check_config(const pgverify_config *cfg, struct json *j)
+{
+	struct bundle_use uses[MAX_BUNDLES];
+	char user[32];
+	size_t n = 0;
+	pgverify_config_view v;
+	pgverify_rule_view r;
+	int bad = 0;
+
+	pgverify_config_describe(cfg, &v);
+	print_settings(cfg, &v, j);
+	add_use(uses, &n, v.sslrootcert, "default");
+	for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++) {
+		snprintf(user, sizeof(user), "rule %zu", i + 1);
+		if (r.sslrootcert)
+			add_use(uses, &n, r.sslrootcert, user);
+	}
+	if (j)
+		json_open(j, "bundles", '[');
+	for (size_t i = 0; i < n; i++)
+		bad |= check_bundle(&uses[i], v.expiry_warning_days, j) != 0;
+	if (j) {
+		json_close(j, ']');
+		json_bool(j, "ok", !bad);
+	} else {
+		printf("%s\n", bad ? "FAILED: connections that need a bundle "
+				     "above would be refused"
+				   : "ok");
+	}
+	return bad ? EXIT_REFUSED : EXIT_OK;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct json j;
+	char err[1024];
+	int status, first = cli_options(argc, argv, usage, 1, &o, &status);
+
+	if (first < 0)
+		return status;
+	if (first != argc) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return EXIT_USAGE;
+	}
+	pgverify_config *cfg = cli_config(&o, err, sizeof(err));
+	json_init(&j, stdout);
+	if (o.json)
+		json_open(&j, NULL, '{');
+	if (!cfg) {
+		if (o.json) {
+			json_bool(&j, "ok", 0);
+			json_str(&j, "error", err);
+		} else {
+			fprintf(stderr, "pgverify: %s\n", err);
+		}
+		status = EXIT_USAGE;
+	} else {
+		status = check_config(cfg, o.json ? &j : NULL);
+	}
+	if (o.json) {
+		json_close(&j, '}');
+		json_end(&j);
+	}
+	pgverify_config_free(cfg);
+	return status;
+}

@@ -1,0 +1,40 @@
+/* The pgverify command: shared helpers of its subcommands. */
+#ifndef PGV_CLI_H
+#define PGV_CLI_H
+
+#include "pgverify.h"
+
+#include <stdio.h>
+
+/* Exit status, as the contract fixes it. */
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+struct cli_opts {
+	const char *config; /* -c FILE */
+	int json;	    /* --json */
+};
+
+/*
+ * Parse the options common to the subcommands (-c FILE, --json when
+ * `json_ok`, -h).  Returns the index of the first operand, or -1 after
+ * printing to stderr (usage error) or stdout (-h).  `*status` says which.
+ */
+int cli_options(int argc, char **argv, const char *usage, int json_ok,
+		struct cli_opts *o, int *status);
+
+/* Load -c FILE, else what the shim loads; NULL after printing why. */
+pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen);
+
+/* Days from now until `t`, rounded down (negative once past). */
+long long cli_days_left(long long t);
+
+/* "YYYY-MM-DD" in UTC. */
+const char *cli_date(long long t, char buf[16]);
+
+int cmd_exec(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
+
+#endif

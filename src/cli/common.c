@@ -1,0 +1,64 @@
+/* Option parsing and configuration loading shared by the subcommands. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+#include <time.h>
+
+int cli_options(int argc, char **argv, const char *usage, int json_ok,
+		struct cli_opts *o, int *status)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	/* '+': stop at the first operand (exec's COMMAND has its own options).
+	 */
+	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		if (c == 'c') {
+			o->config = optarg;
+		} else if (c == 'j' && json_ok) {
+			o->json = 1;
+		} else if (c == 'h') {
+			printf("usage: %s\n", usage);
+			*status = EXIT_OK;
+			return -1;
+		} else {
+			if (c == 'j')
+				fprintf(stderr, "pgverify: --json is not an "
+						"option of this command\n");
+			fprintf(stderr, "usage: %s\n", usage);
+			*status = EXIT_USAGE;
+			return -1;
+		}
+	}
+	return optind;
+}
+
+pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen)
+{
+	return o->config ? pgverify_config_load(o->config, err, errlen)
+			 : pgverify_config_load_default(err, errlen);
+}
+
+long long cli_days_left(long long t)
+{
+	long long d = t - (long long)time(NULL);
+
+	return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+}
+
+const char *cli_date(long long t, char buf[16])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, 16, "%Y-%m-%d", &tm))
+		strcpy(buf, "?");
+	return buf;
+}

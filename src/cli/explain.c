@@ -1,0 +1,201 @@
+/*
+ * pgverify explain CONNINFO: what the shim would do with PQconnectdb(CONNINFO)
+ * — the same pgverify_plan_conninfo() the shim runs, so no network — with
+ * where each value came from.  Passwords are masked.
+ */
+#include "cli.h"
+#include "json.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] = "pgverify explain [-c FILE] [--json] CONNINFO";
+
+static const char *const verdicts[] = {"leave", "enforce", "refuse"};
+
+static const char *explicit_value(const PQconninfoOption *opts, const char *kw)
+{
+	for (; opts && opts->keyword; opts++)
+		if (strcmp(opts->keyword, kw) == 0)
+			return opts->val;
+	return NULL;
+}
+
+/*
+ * Where a merged value came from.  libpq takes the connection string, then
+ * the service file, then the environment, then its default; a value equal
+ * to both the service file's and the environment's cannot be told apart.
+ */
+static const char *origin(const char *kw, const char *env_name,
+			  const char *merged, const PQconninfoOption *given)
+{
+	const char *env = getenv(env_name);
+	int service = explicit_value(given, "service") || getenv("PGSERVICE");
+
+	if (!merged || !*merged)
+		return "unset";
+	if (explicit_value(given, kw))
+		return "the connection string";
+	if (service)
+		return "the service file or the environment";
+	if (env && strcmp(env, merged) == 0)
+		return env_name;
+	if (strcmp(kw, "sslmode") == 0 && getenv("PGREQUIRESSL") &&
+	    getenv("PGREQUIRESSL")[0] == '1')
+		return "PGREQUIRESSL";
+	return "libpq's default";
+}
+
+static int needs_quotes(const char *v)
+{
+	return !*v || strpbrk(v, " \t\n\r\f\v'\\") != NULL;
+}
+
+/* keyword=value as libpq reads it, values quoted where needed. */
+static void print_conninfo(const char *const *kw, const char *const *val)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; kw && kw[i]; i++) {
+		const char *v = strcmp(kw[i], "password") == 0 && val[i]
+				    ? "********"
+				    : val[i];
+		if (!v)
+			continue;
+		printf("%s%s=", sep, kw[i]);
+		sep = " ";
+		if (!needs_quotes(v)) {
+			fputs(v, stdout);
+			continue;
+		}
+		putchar('\'');
+		for (; *v; v++) {
+			if (*v == '\'' || *v == '\\')
+				putchar('\\');
+			putchar(*v);
+		}
+		putchar('\'');
+	}
+	putchar('\n');
+}
+
+static void json_forwarded(struct json *j, const char *const *kw,
+			   const char *const *val)
+{
+	json_open(j, "forwarded", '[');
+	for (size_t i = 0; kw && kw[i]; i++) {
+		if (!val[i])
+			continue;
+		json_open(j, NULL, '[');
+		json_str(j, NULL, kw[i]);
+		json_str(j, NULL,
+			 strcmp(kw[i], "password") == 0 ? "********" : val[i]);
+		json_close(j, ']');
+	}
+	json_close(j, ']');
+}
+
+static void report_json(const pgverify_config *cfg, const pgverify_plan *p,
+			const PQconninfoOption *given)
+{
+	const pgverify_decision *d = &p->decision;
+	struct json j;
+
+	json_init(&j, stdout);
+	json_open(&j, NULL, '{');
+	json_str(&j, "config", pgverify_config_path(cfg));
+	json_str(&j, "decision", verdicts[p->verdict]);
+	json_str(&j, "hosts", p->hosts[0] ? p->hosts : NULL);
+	json_str(&j, "reason",
+		 p->verdict != PGVERIFY_ENFORCE ? p->reason : NULL);
+	json_open(&j, "sslmode", '{');
+	json_str(&j, "before", d->sslmode_before);
+	json_str(&j, "after", d->sslmode_after);
+	json_str(&j, "origin",
+		 origin("sslmode", "PGSSLMODE", p->settings.sslmode, given));
+	json_close(&j, '}');
+	json_open(&j, "sslrootcert", '{');
+	json_str(&j, "value", d->sslrootcert);
+	json_str(&j, "source", d->bundle_source);
+	json_str(&j, "rule", d->rule);
+	json_close(&j, '}');
+	json_str(&j, "gssencmode", d->gssencmode);
+	json_forwarded(&j, p->verdict == PGVERIFY_REFUSE ? NULL : p->keywords,
+		       p->values);
+	json_close(&j, '}');
+	json_end(&j);
+}
+
+static void report_human(const pgverify_config *cfg, const pgverify_plan *p,
+			 const PQconninfoOption *given)
+{
+	const pgverify_decision *d = &p->decision;
+	const char *path = pgverify_config_path(cfg);
+
+	printf("decision:     %s\n", verdicts[p->verdict]);
+	if (p->hosts[0])
+		printf("hosts:        %s\n", p->hosts);
+	if (p->verdict != PGVERIFY_ENFORCE) {
+		printf("reason:       %s\n", p->reason);
+		if (p->verdict == PGVERIFY_REFUSE)
+			return;
+	}
+	if (p->verdict == PGVERIFY_ENFORCE) {
+		printf(
+		    "sslmode:      %s -> %s (the connection's own from %s; "
+		    "minimum from %s)\n",
+		    d->sslmode_before, d->sslmode_after,
+		    origin("sslmode", "PGSSLMODE", p->settings.sslmode, given),
+		    path ? path : "the built-in defaults");
+		if (strcmp(d->bundle_source, "connection") == 0)
+			printf("sslrootcert:  %s (the connection's own, from "
+			       "%s)\n",
+			       d->sslrootcert,
+			       origin("sslrootcert", "PGSSLROOTCERT",
+				      p->settings.sslrootcert, given));
+		else if (d->rule)
+			printf("sslrootcert:  %s (hosts rule \"%s\")\n",
+			       d->sslrootcert, d->rule);
+		else
+			printf("sslrootcert:  %s (sslrootcert of %s)\n",
+			       d->sslrootcert,
+			       path ? path : "the built-in defaults");
+		if (d->gssencmode)
+			printf("gssencmode:   %s (gssencmode = \"disable\")\n",
+			       d->gssencmode);
+	}
+	printf("forwarded:    ");
+	print_conninfo(p->keywords, p->values);
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	struct cli_opts o;
+	pgverify_plan plan;
+	char err[1024];
+	int status, first = cli_options(argc, argv, usage, 1, &o, &status);
+
+	if (first < 0)
+		return status;
+	if (first != argc - 1) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return EXIT_USAGE;
+	}
+	pgverify_config *cfg = cli_config(&o, err, sizeof(err));
+	if (!cfg) {
+		fprintf(stderr, "pgverify: %s\n", err);
+		return EXIT_USAGE;
+	}
+	PQconninfoOption *given = PQconninfoParse(argv[first], NULL);
+	pgverify_plan_conninfo(cfg, argv[first], &plan);
+	if (o.json)
+		report_json(cfg, &plan, given);
+	else
+		report_human(cfg, &plan, given);
+	status = plan.verdict == PGVERIFY_REFUSE ? EXIT_REFUSED : EXIT_OK;
+	pgverify_plan_clear(&plan);
+	PQconninfoFree(given);
+	pgverify_config_free(cfg);
+	return status;
+}

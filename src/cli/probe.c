@@ -1,0 +1,464 @@
+/*
+ * pgverify probe CONNINFO: for each TCP host of the connection, send
+ * PostgreSQL's SSLRequest, do the TLS handshake, and report the chain the
+ * server sent, whether the bundle the policy would use verifies it, and
+ * whether the host name matches.  It never sends a startup packet, a user
+ * name or a password: after the handshake it closes the connection.
+ */
+#include "cli.h"
+#include "json.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char usage[] = "pgverify probe [-c FILE] [--json] CONNINFO";
+
+#define TIMEOUT_MS 10000
+#define ITEM_MAX   1024
+
+struct target {
+	char host[ITEM_MAX]; /* the name to verify ("" for hostaddr alone) */
+	char addr[ITEM_MAX]; /* hostaddr, or "" */
+	char port[32];
+};
+
+struct result {
+	char address[INET6_ADDRSTRLEN];
+	int tls;	 /* the server accepted the SSLRequest */
+	char error[512]; /* why the probe stopped, or "" */
+	char protocol[32], cipher[64];
+	pgverify_cert chain[16];
+	int chain_len;
+	int verified;
+	char verify_error[256];
+	char anchor[256];
+	int host_match;
+	int ok;
+};
+
+/* Connect to the first address of `t` that answers, within the timeout. */
+static int tcp_connect(const struct target *t, struct result *r)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai, *a;
+	int fd = -1, rc;
+
+	hints.ai_flags = t->addr[0] ? AI_NUMERICHOST : 0;
+	rc = getaddrinfo(t->addr[0] ? t->addr : t->host, t->port, &hints, &ai);
+	if (rc) {
+		snprintf(r->error, sizeof(r->error), "cannot resolve %.200s: %s",
+			 t->addr[0] ? t->addr : t->host, gai_strerror(rc));
+		return -1;
+	}
+	for (a = ai; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+		struct pollfd p = {fd, POLLOUT, 0};
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+		if ((connect(fd, a->ai_addr, a->ai_addrlen) < 0 &&
+		     (errno != EINPROGRESS || poll(&p, 1, TIMEOUT_MS) != 1)) ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 ||
+		    soerr) {
+			snprintf(r->error, sizeof(r->error),
+				 "cannot connect: %s",
+				 strerror(soerr	  ? soerr
+					  : errno ? errno
+						  : ETIMEDOUT));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		getnameinfo(a->ai_addr, a->ai_addrlen, r->address,
+			    sizeof(r->address), NULL, 0, NI_NUMERICHOST);
+		r->error[0] = '\0';
+	}
+	freeaddrinfo(ai);
+	if (fd >= 0) {
+		struct timeval tv = {TIMEOUT_MS / 1000, 0};
+		fcntl(fd, F_SETFL, 0);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	return fd;
+}
+
+/* PostgreSQL's SSLRequest: length 8, code 80877103.  1: 'S', 0: 'N'. */
+static int ssl_request(int fd, struct result *r)
+{
+	static const unsigned char req[8] = {0,	   0,	 0,    8,
+					     0x04, 0xd2, 0x16, 0x2f};
+	char answer = 0;
+
+	if (write(fd, req, sizeof(req)) != (ssize_t)sizeof(req) ||
+	    read(fd, &answer, 1) != 1) {
+		snprintf(r->error, sizeof(r->error),
+			 "no answer to the SSLRequest: %s",
+			 errno ? strerror(errno) : "connection closed");
+		return -1;
+	}
+	if (answer == 'N')
+		snprintf(r->error, sizeof(r->error),
+			 "the server does not support TLS (answered N)");
+	else if (answer != 'S')
+		snprintf(r->error, sizeof(r->error),
+			 "unexpected answer to the SSLRequest: 0x%02x",
+			 (unsigned char)answer);
+	return answer == 'S' ? 1 : answer == 'N' ? 0 : -1;
+}
+
+static void record_chain(SSL *ssl, struct result *r)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+
+	for (int i = 0; chain && i < sk_X509_num(chain) && r->chain_len < 16;
+	     i++) {
+		unsigned char *der = NULL;
+		int len = i2d_X509(sk_X509_value(chain, i), &der);
+		if (len > 0 &&
+		    pgverify_cert_from_der(der, (size_t)len, i,
+					   &r->chain[r->chain_len]) == 0)
+			r->chain_len++;
+		OPENSSL_free(der);
+	}
+}
+
+/* Verify the server's chain against `bundle` as an SSL server. */
+static void verify_chain(SSL *ssl, const char *bundle, struct result *r)
+{
+	X509 *leaf = SSL_get1_peer_certificate(ssl);
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+
+	if (!leaf || !store || !ctx) {
+		snprintf(r->verify_error, sizeof(r->verify_error),
+			 "the server sent no certificate");
+	} else if (X509_STORE_load_file(store, bundle) != 1) {
+		snprintf(r->verify_error, sizeof(r->verify_error),
+			 "cannot load %s", bundle);
+	} else if (X509_STORE_CTX_init(ctx, store, leaf,
+				       SSL_get_peer_cert_chain(ssl)) == 1 &&
+		   X509_STORE_CTX_set_default(ctx, "ssl_server") == 1) {
+		r->verified = X509_verify_cert(ctx) == 1;
+		if (!r->verified)
+			snprintf(r->verify_error, sizeof(r->verify_error), "%s",
+				 X509_verify_cert_error_string(
+				     X509_STORE_CTX_get_error(ctx)));
+		STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
+		if (r->verified && path && sk_X509_num(path) > 0)
+			X509_NAME_oneline(X509_get_subject_name(sk_X509_value(
+					      path, sk_X509_num(path) - 1)),
+					  r->anchor, sizeof(r->anchor));
+	}
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	X509_free(leaf);
+	ERR_clear_error();
+}
+
+static int is_ip_literal(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	       inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* libpq's rule: IP literals match IP SANs, names match DNS names with a
+ * wildcard only as a whole leftmost label. */
+static int host_matches(SSL *ssl, const char *host)
+{
+	X509 *leaf = SSL_get1_peer_certificate(ssl);
+	int ok = 0;
+
+	if (leaf && *host) {
+		if (is_ip_literal(host))
+			ok = X509_check_ip_asc(leaf, host, 0) == 1;
+		else
+			ok = X509_check_host(
+				 leaf, host, 0,
+				 X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+				 NULL) == 1;
+	}
+	X509_free(leaf);
+	return ok;
+}
+
+static void handshake(int fd, const struct target *t, const char *bundle,
+		      struct result *r)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+
+	if (!ssl) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
+	} else {
+		/* libpq 15's defaults: TLS 1.2 or later, SNI on. */
+		SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+		if (t->host[0] && !is_ip_literal(t->host))
+			SSL_set_tlsext_host_name(ssl, t->host);
+		SSL_set_fd(ssl, fd);
+		if (SSL_connect(ssl) != 1) {
+			snprintf(r->error, sizeof(r->error),
+				 "TLS handshake failed: %s",
+				 ERR_reason_error_string(ERR_peek_last_error())
+				     ?: "connection closed");
+		} else {
+			snprintf(r->protocol, sizeof(r->protocol), "%s",
+				 SSL_get_version(ssl));
+			snprintf(r->cipher, sizeof(r->cipher), "%s",
+				 SSL_get_cipher_name(ssl));
+			record_chain(ssl, r);
+			verify_chain(ssl, bundle, r);
+			r->host_match = host_matches(ssl, t->host);
+			SSL_shutdown(ssl);
+		}
+	}
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+}
+
+static void probe_target(const struct target *t, const char *bundle,
+			 int need_name, struct result *r)
+{
+	int fd = tcp_connect(t, r);
+
+	if (fd < 0)
+		return;
+	r->tls = ssl_request(fd, r) == 1;
+	if (r->tls)
+		handshake(fd, t, bundle, r);
+	close(fd);
+	r->ok = r->tls && !r->error[0] && r->verified &&
+		(!need_name || r->host_match);
+}
+
+/* The next element of a comma-separated libpq list; "" past its end. */
+static void next_item(const char **cursor, char *buf, size_t len)
+{
+	const char *p = *cursor ? *cursor : "";
+	size_t n = strcspn(p, ",");
+
+	snprintf(buf, len, "%.*s", (int)n, p);
+	*cursor = p[n] == ',' ? p + n + 1 : p + n;
+}
+
+static size_t list_length(const char *list)
+{
+	size_t n = 1;
+
+	if (!list || !*list)
+		return 0;
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* The TCP hosts of the merged settings, paired as libpq pairs them. */
+static size_t targets(const pgverify_settings *s, struct target *t, size_t max)
+{
+	size_t nh = list_length(s->host), na = list_length(s->hostaddr);
+	size_t n = nh > na ? nh : na, count = 0;
+	int one_port = !s->port || !strchr(s->port, ',');
+	const char *hc = s->host, *ac = s->hostaddr, *pc = s->port;
+
+	for (size_t i = 0; i < n && count < max; i++) {
+		struct target *x = &t[count];
+		next_item(&hc, x->host, sizeof(x->host));
+		next_item(&ac, x->addr, sizeof(x->addr));
+		if (one_port)
+			snprintf(x->port, sizeof(x->port), "%s",
+				 s->port ? s->port : "");
+		else
+			next_item(&pc, x->port, sizeof(x->port));
+		if (!x->port[0])
+			snprintf(x->port, sizeof(x->port), "5432");
+		/* With hostaddr a socket path is no name; without, no TCP. */
+		if (x->host[0] == '/' || x->host[0] == '@') {
+			if (!x->addr[0])
+				continue;
+			x->host[0] = '\0';
+		}
+		if (x->addr[0] || x->host[0])
+			count++;
+	}
+	return count;
+}
+
+static void print_human(const struct target *t, const struct result *r,
+			const char *bundle, int need_name)
+{
+	char until[16];
+
+	printf("%s port %s%s%s%s\n", t->host[0] ? t->host : t->addr, t->port,
+	       r->address[0] ? " (" : "", r->address, r->address[0] ? ")" : "");
+	if (r->error[0] && !r->protocol[0]) {
+		printf("  REFUSED    %s\n", r->error);
+		return;
+	}
+	printf("  tls        %s, %s\n", r->protocol, r->cipher);
+	for (int i = 0; i < r->chain_len; i++) {
+		const pgverify_cert *c = &r->chain[i];
+		printf("  %s %d  %s, issued by %s, until %s (%lld days)\n",
+		       i ? "          " : "chain     ", i, c->subject,
+		       c->issuer, cli_date(c->not_after, until),
+		       cli_days_left(c->not_after));
+	}
+	printf("  bundle     %s\n", bundle);
+	if (r->verified)
+		printf("  verified   yes, anchored by %s\n", r->anchor);
+	else
+		printf("  verified   NO: %s\n", r->verify_error);
+	printf("  host name  %s %s%s\n",
+	       r->host_match ? "matches" : "does NOT match",
+	       t->host[0] ? t->host : "(none given)",
+	       need_name || r->host_match ? "" : " (not needed for verify-ca)");
+	printf("  result     %s\n",
+	       r->ok ? "ok: pgverify lets this connection through"
+		     : "REFUSED: libpq would reject this server");
+}
+
+static void json_result(struct json *j, const struct target *t,
+			const struct result *r)
+{
+	char date[16];
+
+	json_open(j, NULL, '{');
+	json_str(j, "host", t->host[0] ? t->host : NULL);
+	json_str(j, "hostaddr", t->addr[0] ? t->addr : NULL);
+	json_str(j, "port", t->port);
+	json_str(j, "address", r->address[0] ? r->address : NULL);
+	json_bool(j, "tls", r->tls);
+	json_str(j, "protocol", r->protocol[0] ? r->protocol : NULL);
+	json_str(j, "cipher", r->cipher[0] ? r->cipher : NULL);
+	json_open(j, "chain", '[');
+	for (int i = 0; i < r->chain_len; i++) {
+		json_open(j, NULL, '{');
+		json_str(j, "subject", r->chain[i].subject);
+		json_str(j, "issuer", r->chain[i].issuer);
+		json_str(j, "not_before",
+			 cli_date(r->chain[i].not_before, date));
+		json_str(j, "not_after", cli_date(r->chain[i].not_after, date));
+		json_int(j, "days_left", cli_days_left(r->chain[i].not_after));
+		json_str(j, "sha256", r->chain[i].sha256);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+	json_bool(j, "verified", r->verified);
+	json_str(j, "verify_error",
+		 r->verify_error[0] ? r->verify_error : NULL);
+	json_str(j, "anchor", r->anchor[0] ? r->anchor : NULL);
+	json_bool(j, "host_match", r->host_match);
+	json_str(j, "error", r->error[0] ? r->error : NULL);
+	json_bool(j, "ok", r->ok);
+	json_close(j, '}');
+}
+
+/* Probe every TCP host; returns the exit status. */
+static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
+{
+	struct target t[64];
+	struct result r;
+	struct json j;
+	int need_name = strcmp(p->decision.sslmode_after, "verify-full") == 0;
+	int ok = p->verdict == PGVERIFY_ENFORCE;
+	size_t n = targets(&p->settings, t, 64);
+
+	json_init(&j, stdout);
+	if (want_json) {
+		json_open(&j, NULL, '{');
+		json_str(&j, "sslmode", p->decision.sslmode_after);
+		json_str(&j, "sslrootcert", bundle);
+		json_str(&j, "refused", ok ? NULL : p->reason);
+		json_open(&j, "hosts", '[');
+	} else if (!ok) {
+		printf("pgverify refuses this connection: %s\n", p->reason);
+	}
+	for (size_t i = 0; i < n; i++) {
+		memset(&r, 0, sizeof(r));
+		probe_target(&t[i], bundle, need_name, &r);
+		ok &= r.ok;
+		if (want_json)
+			json_result(&j, &t[i], &r);
+		else
+			print_human(&t[i], &r, bundle, need_name);
+	}
+	if (want_json) {
+		json_close(&j, ']');
+		json_bool(&j, "ok", ok);
+		json_close(&j, '}');
+		json_end(&j);
+	}
+	return ok ? EXIT_OK : EXIT_REFUSED;
+}
+
+static const char *bundle_file(const char *sslrootcert)
+{
+	return strcmp(sslrootcert, "system") == 0 ? pgverify_system_bundle()
+						  : sslrootcert;
+}
+
+/* The policy leaves the connection alone or refuses it outright. */
+static int not_probed(const pgverify_plan *p, int want_json)
+{
+	int leave = p->verdict == PGVERIFY_LEAVE;
+	struct json j;
+
+	if (want_json) {
+		json_init(&j, stdout);
+		json_open(&j, NULL, '{');
+		json_str(&j, "refused", leave ? NULL : p->reason);
+		json_str(&j, "not_enforced", leave ? p->reason : NULL);
+		json_open(&j, "hosts", '[');
+		json_close(&j, ']');
+		json_bool(&j, "ok", leave);
+		json_close(&j, '}');
+		json_end(&j);
+	} else {
+		printf("%s: %s\n", leave ? "not enforced" : "refused",
+		       p->reason);
+	}
+	return leave ? EXIT_OK : EXIT_REFUSED;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	struct cli_opts o;
+	pgverify_plan plan;
+	char err[1024];
+	int status, first = cli_options(argc, argv, usage, 1, &o, &status);
+
+	if (first < 0)
+		return status;
+	if (first != argc - 1) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return EXIT_USAGE;
+	}
+	pgverify_config *cfg = cli_config(&o, err, sizeof(err));
+	if (!cfg) {
+		fprintf(stderr, "pgverify: %s\n", err);
+		return EXIT_USAGE;
+	}
+	pgverify_plan_conninfo(cfg, argv[first], &plan);
+	if (plan.decision.verdict == PGVERIFY_ENFORCE)
+		status = probe_all(
+		    &plan, bundle_file(plan.decision.sslrootcert), o.json);
+	else
+		status = not_probed(&plan, o.json);
+	pgverify_plan_clear(&plan);
+	pgverify_config_free(cfg);
+	return status;
+}

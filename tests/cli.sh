@@ -1,0 +1,217 @@
+#!/bin/bash
+# The pgverify command against the same loopback servers and test PKI as
+# the shim's integration tests: human and JSON output of each subcommand,
+# exit codes, bundles with expired and expiring CAs, malformed PEM, and
+# passwords never printed.
+set -u
+. "$abs_top_srcdir/tests/lib/tap.sh"
+. "$abs_top_srcdir/tests/lib/pki.sh"
+. "$abs_top_srcdir/tests/lib/servers.sh"
+. "$abs_top_srcdir/tests/lib/fixture.sh"
+
+[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (apt-get install postgresql)"
+[ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1 || skip_all "running as root without a postgres account"
+command -v python3 >/dev/null || skip_all "python3 is needed to read the JSON output"
+
+PGV=$abs_top_builddir/src/pgverify
+FAKE=$abs_top_builddir/tests/fake_server
+export PGVERIFY_LIBRARY=$abs_top_builddir/src/.libs/libpgverify.so
+unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSSLMODE PGSSLROOTCERT \
+	PGSERVICE PGSERVICEFILE PGREQUIRESSL PGGSSENCMODE PGVERIFY_LOG PGVERIFY_CONFIG
+
+fixture_start good mitm wrongname expired notls
+printf 'sslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/pgverify.conf"
+export PGVERIFY_CONFIG=$T/pgverify.conf
+
+# run ARGS...: output (stdout and stderr) and, on its last line, "exit=N".
+run() {
+	"$PGV" "$@" 2>&1
+	echo "exit=$?"
+}
+# json EXPR ARGS...: evaluate the Python expression EXPR on the JSON
+# document pgverify ARGS... prints (as d), then ", exit=N".
+json() {
+	local expr=$1 out rc
+	shift
+	out=$("$PGV" "$@" 2>/dev/null)
+	rc=$?
+	printf '%s' "$out" | python3 -c "import json, sys; d = json.load(sys.stdin); print($expr, end='')" 2>&1
+	echo ", exit=$rc"
+}
+
+# --- the command itself -------------------------------------------------------
+check "--help fits on a screen" "$("$PGV" --help | wc -l)" "^([1-9]|1[0-9]|2[0-4])$"
+check "--version" "$(run --version)" "^pgverify [0-9]+\.[0-9]+\.[0-9]+"
+check "an unknown command is a usage error" "$(run frobnicate)" "exit=2$"
+check "explain without CONNINFO is a usage error" "$(run explain)" "usage: pgverify explain.*
+exit=2$"
+
+# --- bundle ---------------------------------------------------------------------
+out=$(run bundle "$T/pki/root.pem" "$T/pki/inter.pem")
+check "bundle lists subject, issuer, validity and fingerprint" "$out" \
+	"1  pgverify test root CA  \[CA\]"
+check "bundle shows days left" "$out" "valid   [0-9-]+ \.\. [0-9-]+ \((3649|3650) days left\)"
+check "bundle shows a SHA-256 fingerprint" "$out" "sha256  ([0-9A-F]{2}:){31}[0-9A-F]{2}"
+check "bundle of good files exits 0" "$out" "exit=0$"
+cat "$T/pki/root.pem" "$T/pki/oldca.pem" >"$T/mixed.pem"
+out=$(run bundle "$T/mixed.pem")
+check "an expired CA is flagged" "$out" "pgverify test expired CA  \[CA\]  EXPIRED"
+check "a bundle with one valid CA is still usable: exit 0" "$out" "exit=0$"
+check "bundle --json: certificates, expiry and usability" \
+	"$(json "[(c['subject'], c['expired'], c['ca']) for c in d[0]['certificates']], d[0]['usable']" bundle --json "$T/mixed.pem")" \
+	"^\[\('pgverify test root CA', False, True\), \('pgverify test expired CA', True, True\)\] True, exit=0$"
+check "a bundle of expired CAs only: exit 1" "$(run bundle "$T/pki/oldca.pem")" "every certificate in .*oldca.pem has expired
+exit=1$"
+{
+	cat "$T/pki/root.pem"
+	printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n'
+	cat "$T/pki/inter.pem"
+} >"$T/garbage-middle.pem"
+out=$(run bundle "$T/garbage-middle.pem")
+check "garbage in the middle: the position is reported" "$out" "certificate 2 \(after line [0-9]+\) is not a valid PEM certificate"
+check "garbage in the middle: exit 1" "$out" "exit=1$"
+check "bundle of a missing file: exit 1" "$(run bundle "$T/none.pem")" "cannot read CA bundle.*
+exit=1$"
+if [ -r "$abs_top_srcdir/../shared/fixtures/rds-global-bundle.pem" ]; then
+	rds=$abs_top_srcdir/../shared/fixtures/rds-global-bundle.pem
+	check "the real RDS global bundle: 118 certificates, 28 expired, usable" \
+		"$(json "len(d[0]['certificates']), sum(c['expired'] for c in d[0]['certificates']), d[0]['usable']" bundle --json "$rds")" \
+		"^118 28 True, exit=0$"
+else
+	ok "# SKIP ../shared/fixtures is absent (a user's clone)"
+fi
+
+# --- check ----------------------------------------------------------------------
+out=$(run check)
+check "check: the config and its bundle are ok" "$out" "bundle $T/pki/root.pem \(default\)
+  ok: 1 certificates, 0 expired, 0 expire within 30 days
+ok
+exit=0$"
+cat "$T/pki/root.pem" "$T/pki/soonca.pem" "$T/pki/oldca.pem" >"$T/aging.pem"
+printf 'sslrootcert = "%s";\nhosts = ( { match = "*.corp.example"; sslrootcert = "%s"; } );\n' \
+	"$T/aging.pem" "$T/pki/oldca.pem" >"$T/aging.conf"
+out=$(run check -c "$T/aging.conf")
+check "check names the CA that expires within the window" "$out" "expiring: pgverify test soon-expiring CA"
+check "check names the CA that already expired" "$out" "expired:  pgverify test expired CA"
+check "check: a rule's bundle with only expired CAs fails, exit 1" "$out" "bundle $T/pki/oldca.pem \(rule 1\)
+  expired:  pgverify test expired CA \(2021-01-01\)
+  FAILED: every certificate in $T/pki/oldca.pem has expired"
+check "check: exit 1 when a bundle would refuse connections" "$out" "exit=1$"
+check "check --json" "$(json "[(b['used_by'], b['ok'], b['certificates'], b['expiring'], b['expired']) for b in d['bundles']], d['ok']" check --json -c "$T/aging.conf")" \
+	"^\[\('default', True, 3, 1, 1\), \('rule 1', False, 1, 0, 1\)\] False, exit=1$"
+printf 'sslmode = "prefer";\n' >"$T/bad.conf"
+check "check: a bad config is exit 2 with file, line and key" "$(run check -c "$T/bad.conf")" \
+	"$T/bad.conf:1: sslmode: \"prefer\" is not one of \"verify-ca\", \"verify-full\"
+exit=2$"
+check "check --json of a bad config" "$(json "d['ok'], d['error']" check --json -c "$T/bad.conf")" \
+	"^False $T/bad.conf:1: sslmode: .*, exit=2$"
+check "check -c of a missing file: exit 2" "$(run check -c "$T/none.conf")" "exit=2$"
+
+# --- explain --------------------------------------------------------------------
+GOOD=$(at "$P_GOOD")
+out=$(run explain "$GOOD password=s3cret sslmode=disable")
+check "explain: the decision and the change" "$out" "^decision:     enforce
+hosts:        $PGV_NAME \(hostaddr 127.0.0.1\)
+sslmode:      disable -> verify-full \(the connection's own from the connection string; minimum from $T/pgverify.conf\)"
+check "explain: the rewritten options (libpq's order), password masked" "$out" \
+	"forwarded:    user=postgres password=\*{8} dbname=postgres host=$PGV_NAME hostaddr=127.0.0.1 port=$P_GOOD sslmode=disable sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable$"
+check_not "explain never prints the password" "$out$(run explain --json "$GOOD password=s3cret")" "s3cret"
+check "explain: PGSSLMODE is named as the origin" \
+	"$(PGSSLMODE=require run explain "$GOOD")" "require -> verify-full \(the connection's own from PGSSLMODE"
+check "explain --json" "$(json "d['decision'], d['sslmode'], d['sslrootcert']['source']" explain --json "$GOOD")" \
+	"^enforce \{'before': 'prefer', 'after': 'verify-full', 'origin': \"libpq's default\"\} config, exit=0$"
+check "explain of a refused connection: exit 1 and the reason" \
+	"$(run explain "hostaddr=127.0.0.1 port=$P_GOOD")" "decision:     refuse
+hosts:        127.0.0.1
+reason:       .*add host=.*
+exit=1$"
+check "explain of a Unix socket: left alone, exit 0" "$(run explain "host=/tmp")" "decision:     leave
+hosts:        /tmp
+reason:       Unix-domain socket: no TLS in libpq
+forwarded:    host=/tmp
+exit=0$"
+check "explain with a bad config: exit 2" "$(run explain -c "$T/bad.conf" "$GOOD")" "exit=2$"
+
+# --- probe ----------------------------------------------------------------------
+out=$(run probe "$(at "$P_GOOD") password=s3cret")
+check "probe, good server: TLS, the chain, verified, name matches" "$out" "tls        TLSv1\.[23], .+
+  chain      0  $PGV_NAME, issued by pgverify test intermediate CA, until [0-9-]+ \([0-9]+ days\)
+             1  pgverify test intermediate CA, issued by pgverify test root CA, until .*
+  bundle     $T/pki/root.pem
+  verified   yes, anchored by /CN=pgverify test root CA
+  host name  matches $PGV_NAME
+  result     ok: pgverify lets this connection through
+exit=0$"
+check_not "probe never prints the password" "$out" "s3cret"
+out=$(run probe "$(at "$P_MITM")")
+check "probe, forged server: does not verify, exit 1" "$out" "verified   NO: self-signed certificate in certificate chain"
+check "probe, forged server: refused" "$out" "result     REFUSED.*
+exit=1$"
+out=$(run probe "$(at "$P_WRONGNAME")")
+check "probe, wrong name: verified chain but the name does not match, exit 1" "$out" "verified   yes.*
+  host name  does NOT match $PGV_NAME
+  result     REFUSED.*
+exit=1$"
+out=$(run probe "$(at "$P_EXPIRED")")
+check "probe, expired server certificate: exit 1" "$out" "verified   NO: certificate has expired(.|
+)*exit=1$"
+check "probe, expired certificate: its dates are shown" "$out" "chain      0  $PGV_NAME, issued by pgverify test intermediate CA, until 2021-01-01 \(-[0-9]+ days\)"
+check "probe, server without TLS: reported, exit 1" "$(run probe "$(at "$P_NOTLS")")" \
+	"REFUSED    the server does not support TLS \(answered N\)
+exit=1$"
+check "probe --json, good server" \
+	"$(json "d['ok'], [(h['tls'], h['verified'], h['host_match'], len(h['chain']), h['chain'][0]['subject']) for h in d['hosts']]" probe --json "$(at "$P_GOOD")")" \
+	"^True \[\(True, True, True, 2, '$PGV_NAME'\)\], exit=0$"
+check "probe --json, forged server" \
+	"$(json "d['ok'], d['hosts'][0]['verified'], d['hosts'][0]['verify_error']" probe --json "$(at "$P_MITM")")" \
+	"^False False self-signed certificate in certificate chain, exit=1$"
+check "probe --json, wrong name" \
+	"$(json "d['ok'], d['hosts'][0]['verified'], d['hosts'][0]['host_match']" probe --json "$(at "$P_WRONGNAME")")" \
+	"^False True False, exit=1$"
+check "probe --json, expired certificate" \
+	"$(json "d['ok'], d['hosts'][0]['verify_error'], d['hosts'][0]['chain'][0]['days_left'] < 0" probe --json "$(at "$P_EXPIRED")")" \
+	"^False certificate has expired True, exit=1$"
+check "probe --json, no TLS" \
+	"$(json "d['ok'], d['hosts'][0]['tls'], d['hosts'][0]['error']" probe --json "$(at "$P_NOTLS")")" \
+	"^False False the server does not support TLS \(answered N\), exit=1$"
+check "probe of hostaddr without host: refused by the policy, no network" \
+	"$(run probe "hostaddr=127.0.0.1 port=$P_GOOD")" "^refused: .*add host=.*
+exit=1$"
+multi="host=$PGV_NAME,$PGV_NAME hostaddr=127.0.0.1,127.0.0.1 port=$P_GOOD,$P_MITM user=postgres"
+out=$(run probe "$multi")
+check "probe of a multi-host list probes each host" "$(echo "$out" | grep -c '^  result')" "^2$"
+check "probe of a multi-host list fails if any host does" "$out" "exit=1$"
+
+# The fake server answers N and counts what follows: a probe sends nothing.
+"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
+fake=$!
+i=0
+while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+out=$(run probe "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret")
+wait "$fake"
+check "probe against a server that answers N: reported, exit 1" "$out" "answered N(.|
+)*exit=1$"
+check "probe sends nothing after the SSLRequest (no startup packet, no password)" "$(cat "$T/fake.count")" "^0$"
+
+# --- exec -----------------------------------------------------------------------
+out=$(run exec -c "$T/pgverify.conf" "$PG_BINDIR/psql" -XAtq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" "$(at "$P_MITM")")
+check "exec: psql under pgverify refuses the forged server" "$out" "certificate verify failed"
+check "exec: the exit status is the command's" "$out" "exit=2$"
+check "exec: psql under pgverify connects to the good server" \
+	"$(run exec "$PG_BINDIR/psql" -XAtq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" "$(at "$P_GOOD")")" "^t
+exit=0$"
+check "exec keeps an existing LD_PRELOAD after the library" \
+	"$(LD_PRELOAD=libm.so.6 run exec sh -c 'echo "$LD_PRELOAD"')" "^$PGVERIFY_LIBRARY libm.so.6
+exit=0$"
+check "exec -c sets PGVERIFY_CONFIG to the absolute path" \
+	"$(cd "$T" && run exec -c pgverify.conf sh -c 'echo "$PGVERIFY_CONFIG"')" "^$T/pgverify.conf
+exit=0$"
+check "exec with a bad config does not run the command: exit 2" \
+	"$(run exec -c "$T/bad.conf" sh -c 'echo ran')" "sslmode.*
+exit=2$"
+check "exec of a missing command: exit 127" "$(run exec /nonexistent/cmd)" "exit=127$"
+check "exec without the library does not run the command" \
+	"$(PGVERIFY_LIBRARY=/nonexistent.so run exec sh -c 'echo ran')" "cannot use /nonexistent.so.*
+exit=2$"
+
+tap_done

@@ -1,0 +1,35 @@
+# The integration fixture: a temporary directory $T, the test PKI in $T/pki
+# and PostgreSQL servers on 127.0.0.1, all removed on exit.
+#   fixture_start SERVER...   SERVER: good mitm wrongname expired (TLS with
+#                             that certificate) or notls; sets P_GOOD, ...
+# Needs tap.sh (skip_all), pki.sh and servers.sh sourced first.
+
+fixture_tls() {
+	echo "-c ssl=on -c ssl_cert_file=$T/pki/$1.pem -c ssl_key_file=$T/pki/$1.key"
+}
+
+fixture_start() {
+	local name opts
+	T=$(mktemp -d /tmp/pgverify-test.XXXXXX)
+	chmod 755 "$T"
+	trap 'servers_stop; rm -rf "$T"' EXIT
+	trap 'exit 1' INT TERM
+	if ! { make_pki "$T/pki" && make_pki_dated "$T/pki"; } >"$T/pki.log" 2>&1; then
+		cat "$T/pki.log" >&2
+		skip_all "openssl could not make the test PKI"
+	fi
+	find "$T/pki" -type d -exec chmod 755 {} +
+	find "$T/pki" -type f -exec chmod 644 {} +
+	[ "$(id -u)" = 0 ] && chown postgres "$T"/pki/*.key
+	chmod 600 "$T"/pki/*.key
+	server_init "$T" || { cat "$T/initdb.log" >&2; exit 1; }
+	for name in "$@"; do
+		if [ "$name" = notls ]; then opts="-c ssl=off"; else opts=$(fixture_tls "$name"); fi
+		# shellcheck disable=SC2086
+		server_start "$T" "$name" $opts || exit 1
+		eval "P_$(echo "$name" | tr a-z A-Z)=$SERVER_PORT"
+	done
+}
+
+# at PORT: a connection string for the test certificate's name on 127.0.0.1.
+at() { echo "host=$PGV_NAME hostaddr=127.0.0.1 port=$1 user=postgres dbname=postgres"; }
