@@ -13,4 +13,12 @@ check "exports exactly the seven interposed libpq names" \
 	"$(echo $(echo "$exported" | tr ' ' '\n' | grep -v '^pgverify_'))" "^$expected$"
 check_not "every other export is pgverify_ API" \
 	"$(echo "$exported" | tr ' ' '\n' | grep -Ev '^(PQ|pgverify_|$)')" "."
+for page in pgverify.1 pgverify.conf.5 libpgverify.3; do
+	if command -v groff >/dev/null; then
+		check "man page $page renders without warnings" \
+			"$(groff -man -Tutf8 -ww -z "$abs_top_srcdir/man/$page" 2>&1; echo "exit=$?")" "^exit=0$"
+	else
+		ok "# SKIP man page $page: no groff"
+	fi
+done
 tap_done
