@@ -101,6 +101,29 @@ int pgverify_merge_conninfo(const char *conninfo, pgverify_settings *out,
 
 void pgverify_settings_clear(pgverify_settings *s);
 
+/* One host of a connection, as libpq will try it. */
+typedef struct pgverify_host {
+	char host[1024];  /* the host element (a name, or a socket path) */
+	char addr[1024];  /* the hostaddr element, or "" */
+	char port[32];	  /* the port element, or "" for libpq's default */
+	int tcp;	  /* reached over TCP, so TLS applies */
+	int named;	  /* host is a name the certificate can be checked on */
+	const char *name; /* host if named, else addr: what rules match */
+} pgverify_host;
+
+/* Walks the host, hostaddr and port lists in step, as libpq pairs them. */
+typedef struct pgverify_hosts {
+	const char *host, *addr, *port;
+	size_t count, done;
+	int one_port;
+} pgverify_hosts;
+
+/* Start a walk over `s` (which must outlive it).  Returns -1 if the host
+ * and hostaddr lists differ in length, which libpq rejects. */
+int pgverify_hosts_begin(const pgverify_settings *s, pgverify_hosts *it);
+/* The next host: 1, 0 at the end, -1 if an element is too long. */
+int pgverify_hosts_next(pgverify_hosts *it, pgverify_host *h);
+
 /* Facts about the process the policy needs but must not look up itself. */
 typedef struct pgverify_context {
 	int libpq_version;	   /* PQlibVersion(), e.g. 150018 */

@@ -42,40 +42,6 @@ const char *pgv_sslmode_name(int mode)
 /* Longer than any DNS name, Unix socket path or address libpq accepts. */
 #define ITEM_MAX 1024
 
-/*
- * Copy the next element of libpq's comma-separated list at *cursor into
- * `buf` (libpq splits host, hostaddr and port lists on bare commas).
- * Returns 0, or -1 if the element does not fit.
- */
-static int next_item(const char **cursor, char buf[ITEM_MAX])
-{
-	const char *p = *cursor ? *cursor : "";
-	size_t n = strcspn(p, ",");
-
-	if (n >= ITEM_MAX)
-		return -1;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	*cursor = p[n] == ',' ? p + n + 1 : p + n;
-	return 0;
-}
-
-static size_t list_length(const char *list)
-{
-	size_t n = 1;
-	if (!list || !*list)
-		return 0;
-	for (; *list; list++)
-		n += *list == ',';
-	return n;
-}
-
-/* libpq treats an absolute path or an '@' (abstract socket) as a socket. */
-static int is_socket_path(const char *host)
-{
-	return host[0] == '/' || host[0] == '@';
-}
-
 /* Case-insensitive glob match on a host name, ignoring one trailing dot. */
 static int host_matches(const char *glob, const char *name)
 {
@@ -160,38 +126,25 @@ static void scan_host(const pgverify_config *cfg, const char *name,
 	}
 }
 
-/* Walk host and hostaddr in step, as libpq pairs them.  -1: refused. */
+/* Walk the hosts as libpq pairs them.  -1: refused. */
 static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
 		      struct scan *sc, pgverify_decision *d)
 {
-	size_t nhost = list_length(s->host), naddr = list_length(s->hostaddr);
-	size_t n = nhost ? nhost : naddr ? naddr : 1;
-	const char *hc = s->host, *ac = s->hostaddr;
-	char host[ITEM_MAX], addr[ITEM_MAX];
+	pgverify_hosts it;
+	pgverify_host h;
+	int rc;
 
-	if (nhost && naddr && nhost != naddr) {
-		refuse(d,
-		       "%zu host names but %zu hostaddr values; libpq pairs "
-		       "them one to one",
-		       nhost, naddr);
+	if (pgverify_hosts_begin(s, &it) < 0) {
+		refuse(d, "the host and hostaddr lists differ in length; libpq "
+			  "pairs them one to one");
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (next_item(&hc, host) < 0 || next_item(&ac, addr) < 0) {
-			refuse(d,
-			       "host %zu of the list is longer than %d bytes",
-			       i + 1, ITEM_MAX - 1);
-			return -1;
-		}
-		/* With hostaddr, host is only the name to verify; a socket
-		 * path there is no name at all. */
-		int named = host[0] && !is_socket_path(host);
-		if (addr[0])
-			scan_host(cfg, named ? host : addr, !named, sc);
-		else if (host[0] && !is_socket_path(host))
-			scan_host(cfg, host, 0, sc);
-	}
-	return 0;
+	while ((rc = pgverify_hosts_next(&it, &h)) > 0)
+		if (h.tcp)
+			scan_host(cfg, h.name, !h.named, sc);
+	if (rc < 0)
+		refuse(d, "host %zu of the list is too long", it.done);
+	return rc;
 }
 
 /* Pick the bundle: the connection's own, else the rules' (which must agree). */

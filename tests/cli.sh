@@ -4,13 +4,8 @@
 # exit codes, bundles with expired and expiring CAs, malformed PEM, and
 # passwords never printed.
 set -u
-. "$abs_top_srcdir/tests/lib/tap.sh"
-. "$abs_top_srcdir/tests/lib/pki.sh"
-. "$abs_top_srcdir/tests/lib/servers.sh"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
-
-[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (apt-get install postgresql)"
-[ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1 || skip_all "running as root without a postgres account"
+fixture_require
 command -v python3 >/dev/null || skip_all "python3 is needed to read the JSON output"
 
 PGV=$abs_top_builddir/src/pgverify

@@ -10,9 +10,6 @@ if [ ! -f "$top/_build/src/.libs/libpgverify.so" ]; then
 	(cd "$top" && ./autogen.sh >/dev/null 2>&1 && mkdir -p _build && cd _build &&
 		../configure --quiet && make -j"$(nproc)" >/dev/null)
 fi
-skip_all() { echo "$1" >&2; exit 1; }
-. "$top/tests/lib/pki.sh"
-. "$top/tests/lib/servers.sh"
 . "$top/tests/lib/fixture.sh"
 unset PGHOST PGHOSTADDR PGPORT PGSSLMODE PGSSLROOTCERT PGSERVICE PGDATABASE PGUSER
 fixture_start good mitm

@@ -5,13 +5,8 @@
 # Every security check is also run without the shim, where it must show the
 # insecure outcome: that is what proves the check can fail.
 set -u
-. "$abs_top_srcdir/tests/lib/tap.sh"
-. "$abs_top_srcdir/tests/lib/pki.sh"
-. "$abs_top_srcdir/tests/lib/servers.sh"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
-
-[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (apt-get install postgresql)"
-[ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1 || skip_all "running as root without a postgres account"
+fixture_require
 
 SHIM=$abs_top_builddir/src/.libs/libpgverify.so
 PLAIN=$abs_top_builddir/tests/client_plain

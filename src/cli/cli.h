@@ -12,6 +12,7 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 struct cli_opts {
 	const char *config; /* -c FILE */
 	int json;	    /* --json */
+	int first;	    /* index of the first operand */
 };
 
 /*
@@ -24,6 +25,14 @@ int cli_options(int argc, char **argv, const char *usage, int json_ok,
 
 /* Load -c FILE, else what the shim loads; NULL after printing why. */
 pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen);
+
+/*
+ * The start of a subcommand that takes options, exactly `operands`
+ * operands and the configuration.  Returns the configuration, or NULL with
+ * the exit status in *status after printing why (or the help).
+ */
+pgverify_config *cli_start(int argc, char **argv, const char *usage,
+			   int operands, struct cli_opts *o, int *status);
 
 /* Days from now until `t`, rounded down (negative once past). */
 long long cli_days_left(long long t);

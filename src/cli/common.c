@@ -37,6 +37,7 @@ int cli_options(int argc, char **argv, const char *usage, int json_ok,
 			return -1;
 		}
 	}
+	o->first = optind;
 	return optind;
 }
 
@@ -44,6 +45,28 @@ pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen)
 {
 	return o->config ? pgverify_config_load(o->config, err, errlen)
 			 : pgverify_config_load_default(err, errlen);
+}
+
+pgverify_config *cli_start(int argc, char **argv, const char *usage,
+			   int operands, struct cli_opts *o, int *status)
+{
+	char err[1024];
+	pgverify_config *cfg;
+	int first = cli_options(argc, argv, usage, 1, o, status);
+
+	if (first < 0)
+		return NULL;
+	if (argc - first != operands) {
+		fprintf(stderr, "usage: %s\n", usage);
+		*status = EXIT_USAGE;
+		return NULL;
+	}
+	cfg = cli_config(o, err, sizeof(err));
+	if (!cfg) {
+		fprintf(stderr, "pgverify: %s\n", err);
+		*status = EXIT_USAGE;
+	}
+	return cfg;
 }
 
 long long cli_days_left(long long t)

@@ -173,22 +173,13 @@ int cmd_explain(int argc, char **argv)
 {
 	struct cli_opts o;
 	pgverify_plan plan;
-	char err[1024];
-	int status, first = cli_options(argc, argv, usage, 1, &o, &status);
+	int status;
+	pgverify_config *cfg = cli_start(argc, argv, usage, 1, &o, &status);
 
-	if (first < 0)
+	if (!cfg)
 		return status;
-	if (first != argc - 1) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return EXIT_USAGE;
-	}
-	pgverify_config *cfg = cli_config(&o, err, sizeof(err));
-	if (!cfg) {
-		fprintf(stderr, "pgverify: %s\n", err);
-		return EXIT_USAGE;
-	}
-	PQconninfoOption *given = PQconninfoParse(argv[first], NULL);
-	pgverify_plan_conninfo(cfg, argv[first], &plan);
+	PQconninfoOption *given = PQconninfoParse(argv[o.first], NULL);
+	pgverify_plan_conninfo(cfg, argv[o.first], &plan);
 	if (o.json)
 		report_json(cfg, &plan, given);
 	else

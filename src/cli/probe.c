@@ -26,12 +26,6 @@ static const char usage[] = "pgverify probe [-c FILE] [--json] CONNINFO";
 #define TIMEOUT_MS 10000
 #define ITEM_MAX   1024
 
-struct target {
-	char host[ITEM_MAX]; /* the name to verify ("" for hostaddr alone) */
-	char addr[ITEM_MAX]; /* hostaddr, or "" */
-	char port[32];
-};
-
 struct result {
 	char address[INET6_ADDRSTRLEN];
 	int tls;	 /* the server accepted the SSLRequest */
@@ -47,15 +41,17 @@ struct result {
 };
 
 /* Connect to the first address of `t` that answers, within the timeout. */
-static int tcp_connect(const struct target *t, struct result *r)
+static int tcp_connect(const pgverify_host *t, struct result *r)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai, *a;
 	int fd = -1, rc;
 
 	hints.ai_flags = t->addr[0] ? AI_NUMERICHOST : 0;
-	rc = getaddrinfo(t->addr[0] ? t->addr : t->host, t->port, &hints, &ai);
+	rc = getaddrinfo(t->addr[0] ? t->addr : t->host,
+			 t->port[0] ? t->port : "5432", &hints, &ai);
 	if (rc) {
-		snprintf(r->error, sizeof(r->error), "cannot resolve %.200s: %s",
+		snprintf(r->error, sizeof(r->error),
+			 "cannot resolve %.200s: %s",
 			 t->addr[0] ? t->addr : t->host, gai_strerror(rc));
 		return -1;
 	}
@@ -195,7 +191,7 @@ static int host_matches(SSL *ssl, const char *host)
 	return ok;
 }
 
-static void handshake(int fd, const struct target *t, const char *bundle,
+static void handshake(int fd, const pgverify_host *t, const char *bundle,
 		      struct result *r)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -207,7 +203,7 @@ static void handshake(int fd, const struct target *t, const char *bundle,
 		/* libpq 15's defaults: TLS 1.2 or later, SNI on. */
 		SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
-		if (t->host[0] && !is_ip_literal(t->host))
+		if (t->named && !is_ip_literal(t->host))
 			SSL_set_tlsext_host_name(ssl, t->host);
 		SSL_set_fd(ssl, fd);
 		if (SSL_connect(ssl) != 1) {
@@ -222,7 +218,7 @@ static void handshake(int fd, const struct target *t, const char *bundle,
 				 SSL_get_cipher_name(ssl));
 			record_chain(ssl, r);
 			verify_chain(ssl, bundle, r);
-			r->host_match = host_matches(ssl, t->host);
+			r->host_match = t->named && host_matches(ssl, t->host);
 			SSL_shutdown(ssl);
 		}
 	}
@@ -231,7 +227,7 @@ static void handshake(int fd, const struct target *t, const char *bundle,
 	ERR_clear_error();
 }
 
-static void probe_target(const struct target *t, const char *bundle,
+static void probe_target(const pgverify_host *t, const char *bundle,
 			 int need_name, struct result *r)
 {
 	int fd = tcp_connect(t, r);
@@ -246,65 +242,14 @@ static void probe_target(const struct target *t, const char *bundle,
 		(!need_name || r->host_match);
 }
 
-/* The next element of a comma-separated libpq list; "" past its end. */
-static void next_item(const char **cursor, char *buf, size_t len)
-{
-	const char *p = *cursor ? *cursor : "";
-	size_t n = strcspn(p, ",");
-
-	snprintf(buf, len, "%.*s", (int)n, p);
-	*cursor = p[n] == ',' ? p + n + 1 : p + n;
-}
-
-static size_t list_length(const char *list)
-{
-	size_t n = 1;
-
-	if (!list || !*list)
-		return 0;
-	for (; *list; list++)
-		n += *list == ',';
-	return n;
-}
-
-/* The TCP hosts of the merged settings, paired as libpq pairs them. */
-static size_t targets(const pgverify_settings *s, struct target *t, size_t max)
-{
-	size_t nh = list_length(s->host), na = list_length(s->hostaddr);
-	size_t n = nh > na ? nh : na, count = 0;
-	int one_port = !s->port || !strchr(s->port, ',');
-	const char *hc = s->host, *ac = s->hostaddr, *pc = s->port;
-
-	for (size_t i = 0; i < n && count < max; i++) {
-		struct target *x = &t[count];
-		next_item(&hc, x->host, sizeof(x->host));
-		next_item(&ac, x->addr, sizeof(x->addr));
-		if (one_port)
-			snprintf(x->port, sizeof(x->port), "%s",
-				 s->port ? s->port : "");
-		else
-			next_item(&pc, x->port, sizeof(x->port));
-		if (!x->port[0])
-			snprintf(x->port, sizeof(x->port), "5432");
-		/* With hostaddr a socket path is no name; without, no TCP. */
-		if (x->host[0] == '/' || x->host[0] == '@') {
-			if (!x->addr[0])
-				continue;
-			x->host[0] = '\0';
-		}
-		if (x->addr[0] || x->host[0])
-			count++;
-	}
-	return count;
-}
-
-static void print_human(const struct target *t, const struct result *r,
+static void print_human(const pgverify_host *t, const struct result *r,
 			const char *bundle, int need_name)
 {
 	char until[16];
 
-	printf("%s port %s%s%s%s\n", t->host[0] ? t->host : t->addr, t->port,
-	       r->address[0] ? " (" : "", r->address, r->address[0] ? ")" : "");
+	printf("%s port %s%s%s%s\n", t->named ? t->host : t->addr,
+	       t->port[0] ? t->port : "5432", r->address[0] ? " (" : "",
+	       r->address, r->address[0] ? ")" : "");
 	if (r->error[0] && !r->protocol[0]) {
 		printf("  REFUSED    %s\n", r->error);
 		return;
@@ -324,22 +269,22 @@ static void print_human(const struct target *t, const struct result *r,
 		printf("  verified   NO: %s\n", r->verify_error);
 	printf("  host name  %s %s%s\n",
 	       r->host_match ? "matches" : "does NOT match",
-	       t->host[0] ? t->host : "(none given)",
+	       t->named ? t->host : "(none given)",
 	       need_name || r->host_match ? "" : " (not needed for verify-ca)");
 	printf("  result     %s\n",
 	       r->ok ? "ok: pgverify lets this connection through"
 		     : "REFUSED: libpq would reject this server");
 }
 
-static void json_result(struct json *j, const struct target *t,
+static void json_result(struct json *j, const pgverify_host *t,
 			const struct result *r)
 {
 	char date[16];
 
 	json_open(j, NULL, '{');
-	json_str(j, "host", t->host[0] ? t->host : NULL);
+	json_str(j, "host", t->named ? t->host : NULL);
 	json_str(j, "hostaddr", t->addr[0] ? t->addr : NULL);
-	json_str(j, "port", t->port);
+	json_str(j, "port", t->port[0] ? t->port : "5432");
 	json_str(j, "address", r->address[0] ? r->address : NULL);
 	json_bool(j, "tls", r->tls);
 	json_str(j, "protocol", r->protocol[0] ? r->protocol : NULL);
@@ -370,12 +315,12 @@ static void json_result(struct json *j, const struct target *t,
 /* Probe every TCP host; returns the exit status. */
 static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 {
-	struct target t[64];
+	pgverify_hosts it;
+	pgverify_host t;
 	struct result r;
 	struct json j;
 	int need_name = strcmp(p->decision.sslmode_after, "verify-full") == 0;
 	int ok = p->verdict == PGVERIFY_ENFORCE;
-	size_t n = targets(&p->settings, t, 64);
 
 	json_init(&j, stdout);
 	if (want_json) {
@@ -387,14 +332,18 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 	} else if (!ok) {
 		printf("pgverify refuses this connection: %s\n", p->reason);
 	}
-	for (size_t i = 0; i < n; i++) {
+	/* The policy accepted these settings, so the walk is well-formed. */
+	pgverify_hosts_begin(&p->settings, &it);
+	while (pgverify_hosts_next(&it, &t) > 0) {
+		if (!t.tcp)
+			continue;
 		memset(&r, 0, sizeof(r));
-		probe_target(&t[i], bundle, need_name, &r);
+		probe_target(&t, bundle, need_name, &r);
 		ok &= r.ok;
 		if (want_json)
-			json_result(&j, &t[i], &r);
+			json_result(&j, &t, &r);
 		else
-			print_human(&t[i], &r, bundle, need_name);
+			print_human(&t, &r, bundle, need_name);
 	}
 	if (want_json) {
 		json_close(&j, ']');
@@ -438,21 +387,12 @@ int cmd_probe(int argc, char **argv)
 {
 	struct cli_opts o;
 	pgverify_plan plan;
-	char err[1024];
-	int status, first = cli_options(argc, argv, usage, 1, &o, &status);
+	int status;
+	pgverify_config *cfg = cli_start(argc, argv, usage, 1, &o, &status);
 
-	if (first < 0)
+	if (!cfg)
 		return status;
-	if (first != argc - 1) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return EXIT_USAGE;
-	}
-	pgverify_config *cfg = cli_config(&o, err, sizeof(err));
-	if (!cfg) {
-		fprintf(stderr, "pgverify: %s\n", err);
-		return EXIT_USAGE;
-	}
-	pgverify_plan_conninfo(cfg, argv[first], &plan);
+	pgverify_plan_conninfo(cfg, argv[o.first], &plan);
 	if (plan.decision.verdict == PGVERIFY_ENFORCE)
 		status = probe_all(
 		    &plan, bundle_file(plan.decision.sslrootcert), o.json);

@@ -2,7 +2,18 @@
 # and PostgreSQL servers on 127.0.0.1, all removed on exit.
 #   fixture_start SERVER...   SERVER: good mitm wrongname expired (TLS with
 #                             that certificate) or notls; sets P_GOOD, ...
-# Needs tap.sh (skip_all), pki.sh and servers.sh sourced first.
+# Sourcing it brings tap.sh, pki.sh and servers.sh along.
+
+lib=$(dirname "${BASH_SOURCE[0]}")
+. "$lib/tap.sh"
+. "$lib/pki.sh"
+. "$lib/servers.sh"
+
+# fixture_require: skip the whole test where servers cannot be started.
+fixture_require() {
+	[ -x "$PG_BINDIR/initdb" ] || skip_all "no PostgreSQL server binaries (apt-get install postgresql)"
+	[ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1 || skip_all "running as root without a postgres account"
+}
 
 fixture_tls() {
 	echo "-c ssl=on -c ssl_cert_file=$T/pki/$1.pem -c ssl_key_file=$T/pki/$1.key"
