@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define DEFAULT_BUNDLE PGVERIFY_SYSCONFDIR "/pgverify/rds-global-bundle.pem"
 
@@ -361,6 +362,37 @@ static pgverify_config *config_defaults(void)
 	return c;
 }
 
+/*
+ * As OpenSSH does: a file that someone other than root or this user could
+ * have written is no policy at all.  Checked on the open file, so the file
+ * checked is the file read.
+ */
+static int check_owner(FILE *fp, const char *file, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fileno(fp), &st) < 0) {
+		snprintf(err, errlen, "%s: cannot read the file: %s", file,
+			 strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen,
+			 "%s is owned by uid %u, neither root nor this user; "
+			 "chown it",
+			 file, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen,
+			 "%s is writable by group or others (mode %04o); run "
+			 "chmod go-w %s",
+			 file, (unsigned)(st.st_mode & 07777), file);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse `file` with libconfig into `c`.  Returns 0 or -1 with `err` set. */
 static int read_file(pgverify_config *c, const char *file, char *err,
 		     size_t errlen)
@@ -369,29 +401,30 @@ static int read_file(pgverify_config *c, const char *file, char *err,
 	config_t lc;
 	int rc = -1;
 	char *dir = strdup(file);
+	FILE *fp = fopen(file, "re");
 
-	if (!dir) {
-		snprintf(err, errlen, "%s: out of memory", file);
+	if (!fp || !dir) {
+		snprintf(err, errlen, "%s: cannot read the file: %s", file,
+			 strerror(fp ? ENOMEM : errno));
+		free(dir);
+		if (fp)
+			fclose(fp);
 		return -1;
 	}
 	config_init(&lc);
 	/* @include paths resolve next to the file, never in the cwd. */
 	config_set_include_dir(&lc, dirname(dir));
-	errno = 0;
-	if (!config_read_file(&lc, file)) {
-		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
-			snprintf(err, errlen, "%s: cannot read the file: %s",
-				 file, strerror(errno ? errno : EIO));
-		else
-			snprintf(err, errlen, "%s:%d: %s",
-				 config_error_file(&lc) ? config_error_file(&lc)
-							: file,
-				 config_error_line(&lc),
-				 config_error_text(&lc));
+	if (check_owner(fp, file, err, errlen) < 0) {
+		rc = -1;
+	} else if (!config_read(&lc, fp)) {
+		snprintf(err, errlen, "%s:%d: %s",
+			 config_error_file(&lc) ? config_error_file(&lc) : file,
+			 config_error_line(&lc), config_error_text(&lc));
 	} else {
 		rc = apply_root(c, config_root_setting(&lc), &e);
 	}
 	config_destroy(&lc);
+	fclose(fp);
 	free(dir);
 	return rc;
 }

@@ -103,6 +103,11 @@ check "a relative PGVERIFY_CONFIG is refused" "$(cd "$T" && psql_shim "$GOOD" PG
 check "an empty PGVERIFY_CONFIG is refused" "$(psql_shim "$GOOD" PGVERIFY_CONFIG=)" "is not an absolute path"
 printf 'sslmode = "verify-full";\nbogus_key = 1;\n' >"$T/unknown.conf"
 check "an unknown key refuses with file and line" "$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/unknown.conf")" "$T/unknown.conf:2: bogus_key: unknown key"
+cp "$T/pgverify.conf" "$T/groupwritable.conf"
+chmod 664 "$T/groupwritable.conf"
+check "a config writable by group is refused, as OpenSSH does" \
+	"$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/groupwritable.conf")" \
+	"pgverify refused this connection: bad configuration: $T/groupwritable.conf is writable by group or others \(mode 0664\); run chmod go-w"
 printf 'on_disable = "refuse";\nsslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/refuse.conf"
 out=$(psql_shim "$GOOD sslmode=disable" PGVERIFY_CONFIG="$T/refuse.conf")
 check "on_disable = refuse: sslmode=disable is refused" "$out" "pgverify refused this connection: .*on_disable = \"refuse\""

@@ -4,6 +4,8 @@
 #                             that certificate) or notls; sets P_GOOD, ...
 # Sourcing it brings tap.sh, pki.sh and servers.sh along.
 
+# pgverify refuses configuration files that group or others can write.
+umask 022
 lib=$(dirname "${BASH_SOURCE[0]}")
 . "$lib/tap.sh"
 . "$lib/pki.sh"

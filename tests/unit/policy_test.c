@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -156,6 +157,8 @@ static pgverify_config *load_conf(const char *extra)
 	assert_non_null(f);
 	fprintf(f, "%s%s\n", base_conf, extra ? extra : "");
 	fclose(f);
+	/* pgverify refuses a config others can write, whatever our umask. */
+	chmod(path, 0644);
 	pgverify_config *cfg = pgverify_config_load(path, err, sizeof(err));
 	if (!cfg)
 		fail_msg("config: %s", err);
