@@ -2,13 +2,15 @@
 # The test command: install the dependencies, build out of tree and run
 # `make check` (unit tests, ELF checks, integration tests against real
 # PostgreSQL servers on 127.0.0.1).  Usage: tests/check.sh [configure args]
+# PGVERIFY_BUILD names the build directory (default _build).
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/deps.sh"
 cd "$top"
 ./autogen.sh >/dev/null 2>&1
-mkdir -p _build
-cd _build
+build=${PGVERIFY_BUILD:-_build}
+mkdir -p "$build"
+cd "$build"
 ../configure --quiet "$@"
 make -j"$(nproc)" >/dev/null
 status=0

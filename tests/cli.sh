@@ -189,17 +189,20 @@ check "probe against a server that answers N: reported, exit 1" "$out" "answered
 check "probe sends nothing after the SSLRequest (no startup packet, no password)" "$(cat "$T/fake.count")" "^0$"
 
 # --- exec -----------------------------------------------------------------------
-out=$(run exec -c "$T/pgverify.conf" "$PG_BINDIR/psql" -XAtq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" "$(at "$P_MITM")")
+# In a sanitizer build the commands exec runs need the runtimes preloaded.
+run_exec() { LD_PRELOAD="${PGVERIFY_TEST_PRELOAD% }" run exec "$@"; }
+sslq="SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+out=$(run_exec -c "$T/pgverify.conf" "$T/psql-run" "$(at "$P_MITM")" "$sslq")
 check "exec: psql under pgverify refuses the forged server" "$out" "certificate verify failed"
 check "exec: the exit status is the command's" "$out" "exit=2$"
 check "exec: psql under pgverify connects to the good server" \
-	"$(run exec "$PG_BINDIR/psql" -XAtq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" "$(at "$P_GOOD")")" "^t
+	"$(run_exec "$T/psql-run" "$(at "$P_GOOD")" "$sslq")" "^t
 exit=0$"
 check "exec keeps an existing LD_PRELOAD after the library" \
-	"$(LD_PRELOAD=libm.so.6 run exec sh -c 'echo "$LD_PRELOAD"')" "^$PGVERIFY_LIBRARY libm.so.6
+	"$(LD_PRELOAD="${PGVERIFY_TEST_PRELOAD}libm.so.6" run exec sh -c 'echo "$LD_PRELOAD"')" "^$PGVERIFY_LIBRARY ${PGVERIFY_TEST_PRELOAD}libm.so.6
 exit=0$"
 check "exec -c sets PGVERIFY_CONFIG to the absolute path" \
-	"$(cd "$T" && run exec -c pgverify.conf sh -c 'echo "$PGVERIFY_CONFIG"')" "^$T/pgverify.conf
+	"$(cd "$T" && run_exec -c pgverify.conf sh -c 'echo "$PGVERIFY_CONFIG"')" "^$T/pgverify.conf
 exit=0$"
 check "exec with a bad config does not run the command: exit 2" \
 	"$(run exec -c "$T/bad.conf" sh -c 'echo ran')" "sslmode.*

@@ -8,7 +8,7 @@ set -u
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 fixture_require
 
-SHIM=$abs_top_builddir/src/.libs/libpgverify.so
+SHIM="$PGVERIFY_TEST_PRELOAD$abs_top_builddir/src/.libs/libpgverify.so"
 PLAIN=$abs_top_builddir/tests/client_plain
 LINKED=$abs_top_builddir/tests/client_linked
 # PGVERIFY_TEST_WITHOUT_SHIM=1 runs every check with the shim taken out:
@@ -18,7 +18,6 @@ if [ -n "${PGVERIFY_TEST_WITHOUT_SHIM:-}" ]; then
 	LINKED=$PLAIN
 fi
 FAKE=$abs_top_builddir/tests/fake_server
-PSQL=$PG_BINDIR/psql
 
 # Nothing from the caller's environment may steer libpq.
 unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSSLMODE PGSSLROOTCERT \
@@ -39,8 +38,8 @@ NOTLS=$(at "$P_NOTLS")
 SSLQ="SELECT 'ssl=' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 
 # psql_shim / psql_plain CONNINFO [extra env...]: psql with and without the shim.
-psql_shim() { local c=$1; shift; env "$@" LD_PRELOAD="$SHIM" "$PSQL" -XAtq -c "$SSLQ" "$c" 2>&1; }
-psql_plain() { local c=$1; shift; env "$@" "$PSQL" -XAtq -c "$SSLQ" "$c" 2>&1; }
+psql_shim() { local c=$1; shift; psql_run "$c" "$SSLQ" "$@" LD_PRELOAD="$SHIM" 2>&1; }
+psql_plain() { local c=$1; shift; psql_run "$c" "$SSLQ" "$@" 2>&1; }
 
 # --- psql, preloaded ---------------------------------------------------------
 out=$(psql_shim "$GOOD" PGVERIFY_LOG=info)
@@ -183,27 +182,36 @@ out=$(PGVERIFY_LOG=info preload "$PLAIN" fork "$GOOD")
 check "after fork(): parent and child each log their own upgrade" "$(echo "$out" | grep -c 'prefer -> verify-full')" "^2$"
 check "after fork(): a forged server is refused" "$(preload "$PLAIN" fork "$MITM")" "certificate verify failed"
 check "16 threads connecting at once through the shim: all verified" "$(preload "$PLAIN" threads 16 "$GOOD")" "^OK 16/16 verified$"
-check "libpq called past the shim (dlopen RTLD_DEEPBIND): forged refused" \
-	"$(preload "$PLAIN" deepbind "$MITM")" "certificate verify failed"
-check "libpq called past the shim, no shim: forged accepted" "$("$PLAIN" deepbind "$MITM" 2>&1)" "^OK ssl=1$"
+if [ -z "$PGVERIFY_TEST_PRELOAD" ]; then
+	check "libpq called past the shim (dlopen RTLD_DEEPBIND): forged refused" \
+		"$(preload "$PLAIN" deepbind "$MITM")" "certificate verify failed"
+	check "libpq called past the shim, no shim: forged accepted" "$("$PLAIN" deepbind "$MITM" 2>&1)" "^OK ssl=1$"
+else
+	for n in "libpq called past the shim (dlopen RTLD_DEEPBIND): forged refused" \
+		"libpq called past the shim, no shim: forged accepted"; do
+		skip "$n" "the sanitizer runtime refuses RTLD_DEEPBIND (google/sanitizers#611)"
+	done
+fi
 
 # --- a program built with pkg-config (linked mode, no LD_PRELOAD) --------------
 if [ -n "$SHIM" ] && command -v pkg-config >/dev/null && command -v cc >/dev/null; then
+	# A program built here, linked with the build tree's library.
+	foreign() { LD_PRELOAD="${PGVERIFY_TEST_PRELOAD% }" LD_LIBRARY_PATH=$abs_top_builddir/src/.libs "$@" 2>&1; }
 	# pgverify-uninstalled.pc describes the build tree.
 	export PKG_CONFIG_PATH=$abs_top_builddir/pkgconfig
 	libs=$(pkg-config --libs pgverify)
 	check "pkg-config puts -lpgverify before libpq" "$libs" "-lpgverify.*-lpq"
-	if cc -o "$T/pcclient" "$abs_top_srcdir/tests/clients/client.c" \
+	if cc $PGVERIFY_TEST_CFLAGS -o "$T/pcclient" "$abs_top_srcdir/tests/clients/client.c" \
 		$(pkg-config --cflags pgverify) $libs -pthread -ldl >"$T/cc.log" 2>&1; then
-		check "pkg-config-built client: verified" "$(LD_LIBRARY_PATH=$abs_top_builddir/src/.libs "$T/pcclient" connectdb "$GOOD" 2>&1)" "^OK ssl=1$"
-		check "pkg-config-built client: forged refused" "$(LD_LIBRARY_PATH=$abs_top_builddir/src/.libs "$T/pcclient" connectdb "$MITM" 2>&1)" "certificate verify failed"
+		check "pkg-config-built client: verified" "$(foreign "$T/pcclient" connectdb "$GOOD")" "^OK ssl=1$"
+		check "pkg-config-built client: forged refused" "$(foreign "$T/pcclient" connectdb "$MITM")" "certificate verify failed"
 	else
 		not_ok "a client builds with pkg-config --cflags --libs pgverify" "$(cat "$T/cc.log")"
 	fi
-	if cc -o "$T/wrongorder" "$abs_top_srcdir/tests/clients/client.c" $(pkg-config --cflags pgverify) \
+	if cc $PGVERIFY_TEST_CFLAGS -o "$T/wrongorder" "$abs_top_srcdir/tests/clients/client.c" $(pkg-config --cflags pgverify) \
 		-L"$abs_top_builddir/src/.libs" -Wl,--no-as-needed -lpq -lpgverify -pthread -ldl >"$T/cc2.log" 2>&1; then
 		check "linked after libpq: the shim says loudly it is not enforcing" \
-			"$(LD_LIBRARY_PATH=$abs_top_builddir/src/.libs "$T/wrongorder" connectdb "$GOOD" 2>&1)" "NOT verified"
+			"$(foreign "$T/wrongorder" connectdb "$GOOD")" "NOT verified"
 	else
 		not_ok "a client builds with -lpq -lpgverify" "$(cat "$T/cc2.log")"
 	fi

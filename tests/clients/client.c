@@ -8,6 +8,8 @@
  *   client params K=V...             client setdb HOST PORT DBNAME USER
  *   client ping CONNINFO             client threads N CONNINFO
  *   client fork CONNINFO      (connect, fork, connect again in the child)
+ *   client query CONNINFO SQL (as psql -XAtq -c SQL CONNINFO: prints the
+ *                              first value, errors on stderr, exit 2)
  *   client deepbind CONNINFO  (libpq's PQconnectdb called past any shim, as
  *                              runtimes that load libpq with RTLD_DEEPBIND do)
  */
@@ -83,6 +85,29 @@ static PGconn *connect_deepbind(const char *conninfo)
 	return connectdb ? connectdb(conninfo) : NULL;
 }
 
+/* What psql -XAtq -c SQL CONNINFO does, for builds where psql cannot run. */
+static int query(const char *conninfo, const char *sql)
+{
+	const char *kw[] = {"dbname", NULL};
+	const char *val[] = {conninfo, NULL};
+	PGconn *conn = PQconnectdbParams(kw, val, 1);
+	PGresult *res = NULL;
+	int rc = 2;
+
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "client: error: %s", PQerrorMessage(conn));
+	} else if (PQresultStatus(res = PQexec(conn, sql)) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "client: error: %s", PQerrorMessage(conn));
+	} else {
+		if (PQntuples(res) > 0)
+			printf("%s\n", PQgetvalue(res, 0, 0));
+		rc = 0;
+	}
+	PQclear(res);
+	PQfinish(conn);
+	return rc;
+}
+
 /* The shim initialises in the parent; the child must still enforce. */
 static int connect_fork(const char *conninfo)
 {
@@ -149,6 +174,8 @@ int main(int argc, char **argv)
 		printf("PING %s\n", names[PQping(argv[2])]);
 		return 0;
 	}
+	if (strcmp(mode, "query") == 0 && argc == 4)
+		return query(argv[2], argv[3]);
 	if (strcmp(mode, "fork") == 0 && argc == 3)
 		return connect_fork(argv[2]);
 	if (strcmp(mode, "deepbind") == 0 && argc == 3)
