@@ -2,6 +2,7 @@
 # and PostgreSQL servers on 127.0.0.1, all removed on exit.
 #   fixture_start SERVER...   SERVER: good mitm wrongname expired (TLS with
 #                             that certificate) or notls; sets P_GOOD, ...
+#                             $FIXTURE_SERVER_OPTS: more postgres -c options
 # Sourcing it brings tap.sh, pki.sh and servers.sh along.
 
 # pgverify refuses configuration files that group or others can write.
@@ -75,7 +76,7 @@ fixture_start() {
 	for name in "$@"; do
 		if [ "$name" = notls ]; then opts="-c ssl=off"; else opts=$(fixture_tls "$name"); fi
 		# shellcheck disable=SC2086
-		server_start "$T" "$name" $opts || exit 1
+		server_start "$T" "$name" $opts ${FIXTURE_SERVER_OPTS:-} || exit 1
 		eval "P_$(echo "$name" | tr a-z A-Z)=$SERVER_PORT"
 	done
 }

@@ -60,6 +60,7 @@ pki_ca_sign() {
 # make_pki_dated DIR: what the pgverify command's tests add to make_pki:
 #   expired.pem   a server certificate for $PGV_NAME that expired in 2021
 #   oldca.pem     a CA that expired in 2021; soonca.pem, one that expires in 10 days
+#   oldcasrv.pem  a valid server certificate for $PGV_NAME issued by oldca
 make_pki_dated() {
 	pki_key "$1/expired.key"
 	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:%s\n' "$PGV_NAME" >"$1/expired.ext"
@@ -70,7 +71,8 @@ make_pki_dated() {
 	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$1/oldca.ext"
 	openssl req -new -key "$1/oldca.key" -subj "/CN=pgverify test expired CA" -out "$1/oldca.csr" &&
 		pki_ca_sign "$1" oldca root "$1/oldca.ext" 20200101000000Z 20210101000000Z &&
-		cp "$1/oldca.crt" "$1/oldca.pem" || return 1
+		cp "$1/oldca.crt" "$1/oldca.pem" &&
+		pki_server "$1" oldcasrv "$PGV_NAME" oldca || return 1
 	pki_key "$1/soonca.key"
 	openssl req -x509 -new -key "$1/soonca.key" -subj "/CN=pgverify test soon-expiring CA" -days 10 \
 		-addext basicConstraints=critical,CA:TRUE -out "$1/soonca.pem"
