@@ -5,6 +5,7 @@
  * The same walk over the file lists it for `pgverify bundle`.
  */
 #include "bundle.h"
+#include "file.h"
 #include "log.h"
 #include "pgverify.h"
 
@@ -45,14 +46,18 @@ static long line_at(const char *path, long offset)
 static int walk(const char *path, cert_fn each, void *arg, char *err,
 		size_t errlen)
 {
-	BIO *bio = BIO_new_file(path, "re");
+	const char *why = "out of memory";
+	FILE *fp = pgv_open_regular(path, &why);
+	BIO *bio = fp ? BIO_new_fp(fp, BIO_CLOSE) : NULL;
 	int n = 0, rc = 0;
 	long pos = 0;
 	X509 *x;
 
 	if (!bio) {
 		snprintf(err, errlen, "cannot read CA bundle %s: %s", path,
-			 strerror(errno ? errno : EIO));
+			 why);
+		if (fp)
+			fclose(fp);
 		ERR_clear_error();
 		return -1;
 	}

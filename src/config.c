@@ -5,6 +5,7 @@
  * ever sees a half-loaded one.
  */
 #include "config.h"
+#include "file.h"
 #include "log.h"
 #include "sslmode.h"
 
@@ -393,6 +394,35 @@ static int check_owner(FILE *fp, const char *file, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * libconfig follows `@include "file"` with no way to vet the included file
+ * (1.5 has no include hook), so an included file would escape the owner and
+ * mode rule above: whoever can write it could name their own CA bundle.
+ * Refuse the directive outright; any line starting with it counts, which is
+ * broader than libconfig's lexer rule, so nothing it would follow gets by.
+ */
+static int refuse_includes(FILE *fp, const char *file, char *err, size_t errlen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0, rc = 0;
+
+	while (rc == 0 && getline(&line, &cap, fp) >= 0) {
+		n++;
+		if (strncmp(line + strspn(line, " \t"), "@include", 8) == 0) {
+			snprintf(err, errlen,
+				 "%s:%d: @include is not allowed: an included "
+				 "file would escape the ownership and mode "
+				 "check; put its settings in %s",
+				 file, n, file);
+			rc = -1;
+		}
+	}
+	free(line);
+	rewind(fp);
+	return rc;
+}
+
 /* Parse `file` with libconfig into `c`.  Returns 0 or -1 with `err` set. */
 static int read_file(pgverify_config *c, const char *file, char *err,
 		     size_t errlen)
@@ -401,11 +431,12 @@ static int read_file(pgverify_config *c, const char *file, char *err,
 	config_t lc;
 	int rc = -1;
 	char *dir = strdup(file);
-	FILE *fp = fopen(file, "re");
+	const char *why = "out of memory";
+	FILE *fp = pgv_open_regular(file, &why);
 
 	if (!fp || !dir) {
 		snprintf(err, errlen, "%s: cannot read the file: %s", file,
-			 strerror(fp ? ENOMEM : errno));
+			 why);
 		free(dir);
 		if (fp)
 			fclose(fp);
@@ -414,7 +445,8 @@ static int read_file(pgverify_config *c, const char *file, char *err,
 	config_init(&lc);
 	/* @include paths resolve next to the file, never in the cwd. */
 	config_set_include_dir(&lc, dirname(dir));
-	if (check_owner(fp, file, err, errlen) < 0) {
+	if (check_owner(fp, file, err, errlen) < 0 ||
+	    refuse_includes(fp, file, err, errlen) < 0) {
 		rc = -1;
 	} else if (!config_read(&lc, fp)) {
 		snprintf(err, errlen, "%s:%d: %s",

@@ -42,11 +42,13 @@ printf 'sslrootcert = "%s";\nverify = false;\n' "$T/pki/root.pem" >"$T/unknown.c
 printf 'sslrootcert = "%s";\nsslmode = 1;\n' "$T/pki/root.pem" >"$T/wrongtype.conf"
 cp "$T/good.conf" "$T/groupw.conf" && chmod 664 "$T/groupw.conf"
 cp "$T/good.conf" "$T/otherw.conf" && chmod 646 "$T/otherw.conf"
+echo '@include "groupw.conf"' >"$T/include.conf"
 printf 'sslrootcert = "%s";\nhosts = ( { match = "*.us-east-1.rds.amazonaws.com"; sslrootcert = "%s"; } );\n' \
 	"$T/pki/root.pem" "$T/pki/rogue.pem" >"$T/rules.conf"
 : >"$T/empty.pem"
 echo "not a certificate" >"$T/garbage.pem"
 cp "$T/pki/root.pem" "$T/unreadable.pem" && chmod 000 "$T/unreadable.pem"
+mkfifo "$T/fifo.pem"
 
 # --- the matrix -----------------------------------------------------------------
 # row | server | connection | environment | the refusal the user sees (Perl regex)
@@ -77,10 +79,12 @@ sslmode=verify-ca (URI)         | wrongname | {uri}&sslmode=verify-ca&sslrootcer
 sslrootcert missing             | notls     | {kv} sslrootcert={T}/missing.pem |                                | pgverify refused this connection: .*cannot read CA bundle {T}/missing.pem
 sslrootcert empty               | notls     | {kv} sslrootcert={T}/empty.pem   |                                | pgverify refused this connection: .*{T}/empty.pem holds no PEM certificate
 sslrootcert unreadable          | notls     | {kv} sslrootcert={T}/unreadable.pem |                             | pgverify refused this connection: .*cannot read CA bundle {T}/unreadable.pem: Permission denied
+sslrootcert a FIFO              | notls     | {kv} sslrootcert={T}/fifo.pem    |                                | pgverify refused this connection: .*cannot read CA bundle {T}/fifo.pem: not a regular file
 sslrootcert garbage             | notls     | {kv} sslrootcert={T}/garbage.pem |                                | pgverify refused this connection: .*{T}/garbage.pem holds no PEM certificate
 config: syntax error            | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/syntax.conf  | pgverify refused this connection: bad configuration: {T}/syntax.conf:2: syntax error
 config: unknown key             | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/unknown.conf | pgverify refused this connection: bad configuration: {T}/unknown.conf:2: verify: unknown key
 config: wrong type              | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/wrongtype.conf | pgverify refused this connection: bad configuration: {T}/wrongtype.conf:2: sslmode: .*string
+config: @include of a group-writable file | mitm | {kv}                   | PGVERIFY_CONFIG={T}/include.conf | pgverify refused this connection: bad configuration: {T}/include.conf:1: @include is not allowed
 config: missing file            | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/nowhere.conf | pgverify refused this connection: bad configuration: {T}/nowhere.conf
 config: writable by group       | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/groupw.conf  | pgverify refused this connection: bad configuration: {T}/groupw.conf is writable by group or others
 config: writable by others      | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/otherw.conf  | pgverify refused this connection: bad configuration: {T}/otherw.conf is writable by group or others

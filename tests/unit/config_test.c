@@ -6,6 +6,7 @@
 #include "pgverify.h"
 
 #include <dirent.h>
+#include <libgen.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,6 +115,20 @@ static void missing_named_file_fails(void **state)
 	expect_load("/nonexistent/pgverify.conf", "No such file");
 }
 
+/* PGVERIFY_CONFIG naming a FIFO: refused at once, not waited on. */
+static void fifo_refused(void **state)
+{
+	char fifo[64] = "/tmp/pgverify-fifo.XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(fifo));
+	strcat(fifo, "/conf");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_load(fifo, "not a regular file");
+	unlink(fifo);
+	rmdir(dirname(fifo));
+}
+
 static void shipped_sample_loads(void **state)
 {
 	char path[4200];
@@ -153,6 +168,8 @@ int main(void)
 	tests[n++] =
 	    (struct CMUnitTest){"a missing PGVERIFY_CONFIG file is an error",
 				missing_named_file_fails, NULL, NULL, NULL};
+	tests[n++] = (struct CMUnitTest){"a FIFO as the config is refused",
+					 fifo_refused, NULL, NULL, NULL};
 	tests[n++] = (struct CMUnitTest){
 	    "conf/pgverify.conf loads", shipped_sample_loads, NULL, NULL, NULL};
 	tests[n++] = (struct CMUnitTest){

@@ -6,6 +6,7 @@
  */
 #include "pgverify.h"
 
+#include <libgen.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -168,6 +170,24 @@ static void garbage_keywords(void **state)
 		    MAY_ENFORCE, NULL);
 }
 
+/* A FIFO or a device as sslrootcert: refused at once, never read from. */
+static void bundle_not_a_regular_file(void **state)
+{
+	char fifo[64] = "/tmp/pgverify-fifo.XXXXXX", conninfo[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(fifo));
+	strcat(fifo, "/bundle");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(conninfo, sizeof(conninfo),
+		 "host=db.example.com sslrootcert=%s", fifo);
+	expect_plan(conninfo, MAY_REFUSE, "not a regular file");
+	expect_plan("host=db.example.com sslrootcert=/dev/zero", MAY_REFUSE,
+		    "not a regular file");
+	unlink(fifo);
+	rmdir(dirname(fifo));
+}
+
 static int setup(void **state)
 {
 	FILE *f;
@@ -206,6 +226,7 @@ int main(void)
 	    cmocka_unit_test(absurd_ports),
 	    cmocka_unit_test(empty_values),
 	    cmocka_unit_test(garbage_keywords),
+	    cmocka_unit_test(bundle_not_a_regular_file),
 	};
 	unsetenv("PGHOST");
 	unsetenv("PGHOSTADDR");

@@ -1,0 +1,85 @@
+/*
+ * libFuzzer target: the shim's pipeline (libpq's merge, the policy, the
+ * bundle check) on arbitrary connection options, through the same entry
+ * the interposed functions use.  The first byte picks the form:
+ *   0  a conninfo string or URI, as PQconnectdb() gets it
+ *   1  the same after "postgresql://", to reach the URI parser sooner
+ *   2  keyword/value arrays, as PQconnectdbParams() gets them: the rest
+ *      is keyword\0value\0...; bit 4 of the first byte is expand_dbname
+ */
+#include "../../src/plan.h"
+#include "../../src/request.h"
+#include "fuzz.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PAIRS 64
+
+static pgverify_config *cfg;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static char text[4200];
+
+	(void)argc;
+	(void)argv;
+	fuzz_clear_environment();
+	snprintf(text, sizeof(text), "sslrootcert = \"%s\";\n",
+		 pgverify_system_bundle());
+	cfg = fuzz_config(text);
+	return cfg ? 0 : 1;
+}
+
+/* Split `buf` (NUL-separated, `len` bytes) into keyword/value arrays. */
+static void split_pairs(char *buf, size_t len, const char **kw,
+			const char **val)
+{
+	size_t n = 0;
+	char *p = buf, *end = buf + len;
+
+	while (p < end && n < MAX_PAIRS) {
+		kw[n] = p;
+		p += strlen(p) + 1;
+		val[n++] = p < end ? p : "";
+		p += p < end ? strlen(p) + 1 : 0;
+	}
+	kw[n] = val[n] = NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *kw[MAX_PAIRS + 1], *val[MAX_PAIRS + 1];
+	struct pgv_request req;
+	pgverify_plan plan;
+	char *text;
+
+	if (size < 1)
+		return 0;
+	/* Room for the URI prefix and two terminating NULs. */
+	text = malloc(size + 16);
+	if (!text)
+		return 0;
+	memset(text, 0, size + 16);
+	if (data[0] % 3 == 1) {
+		memcpy(text, "postgresql://", 13);
+		memcpy(text + 13, data + 1, size - 1);
+	} else {
+		memcpy(text, data + 1, size - 1);
+	}
+	if (data[0] % 3 == 2) {
+		split_pairs(text, size - 1, kw, val);
+		pgv_request_params(&req, kw, val, (data[0] & 0x10) != 0);
+	} else {
+		pgv_request_conninfo(&req, text);
+	}
+	pgv_plan(cfg, &req, &plan);
+	fuzz_check_plan(&plan, NULL, 0);
+	pgverify_settings_clear(&plan.settings);
+	pgv_request_free(&req);
+	free(text);
+	return 0;
+}
