@@ -2,7 +2,8 @@
 # The test command: install the dependencies, build out of tree and run
 # `make check` (unit tests, ELF checks, integration tests against real
 # PostgreSQL servers on 127.0.0.1).  Usage: tests/check.sh [configure args]
-# PGVERIFY_BUILD names the build directory (default _build).
+# PGVERIFY_BUILD names the build directory (default _build), PGVERIFY_CHECK
+# the make target (default check; check-valgrind runs memcheck).
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/deps.sh"
@@ -14,9 +15,9 @@ cd "$build"
 ../configure --quiet "$@"
 make -j"$(nproc)" >/dev/null
 status=0
-make -j"$(nproc)" check >check.out 2>&1 || status=$?
+make -j"$(nproc)" "${PGVERIFY_CHECK:-check}" >check.out 2>&1 || status=$?
 grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' check.out || true
-grep -A2 -E '^(not ok|FAIL|ERROR)' tests/*.log 2>/dev/null | head -n 60 || true
+grep -A2 -E '^(not ok|FAIL|ERROR)' tests/*.log tests/fuzz/*.log 2>/dev/null | head -n 60 || true
 total=$(sed -n 's/^# TOTAL: *//p' check.out)
 pass=$(sed -n 's/^# PASS: *//p' check.out)
 skip=$(sed -n 's/^# SKIP: *//p' check.out)

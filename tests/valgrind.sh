@@ -1,0 +1,68 @@
+#!/bin/bash
+# make check-valgrind: the unit tests, the fuzz corpora and the C clients'
+# paths through the shim (preloaded and linked, against real servers) under
+# valgrind memcheck.  Each must end with zero errors and zero bytes
+# definitely or indirectly lost: leaks of those kinds count as errors here.
+set -u
+. "$abs_top_srcdir/tests/lib/fixture.sh"
+command -v valgrind >/dev/null || skip_all "valgrind is not installed (apt-get install valgrind)"
+[ -z "$PGVERIFY_TEST_PRELOAD" ] || skip_all "valgrind cannot run the sanitizer build"
+fixture_require
+
+B=$abs_top_builddir
+SHIM=$B/src/.libs/libpgverify.so
+VG="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+	--errors-for-leak-kinds=definite,indirect --suppressions=$abs_top_srcdir/tests/valgrind.supp"
+
+# memcheck NAME [VAR=VALUE...] PROGRAM ARGS...: clean under memcheck.
+memcheck() {
+	local name=$1 out rc
+	shift
+	# shellcheck disable=SC2086
+	out=$(env "$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" = 99 ] || matches "$out" "^==[0-9]+=="; then
+		not_ok "$name: memcheck clean" "exit $rc" "$out"
+	else
+		ok "$name: memcheck clean"
+	fi
+}
+# Libtool wrappers are shell scripts: run the real binaries under valgrind.
+bin() { echo "$B/tests/.libs/$1"; }
+lib_env="LD_LIBRARY_PATH=$B/src/.libs"
+
+unset PGHOST PGHOSTADDR PGPORT PGSSLMODE PGSSLROOTCERT PGSERVICE PGVERIFY_LOG PGVERIFY_CONFIG
+for t in unit_policy unit_config unit_hostile; do
+	[ -x "$B/tests/$t" ] || continue
+	memcheck "$t" CMOCKA_MESSAGE_OUTPUT=STDOUT $VG "$B/tests/$t"
+done
+export LSAN_OPTIONS=
+for t in conninfo config; do
+	memcheck "fuzz corpus '$t'" $VG "$B/tests/fuzz_${t}_replay" "$abs_top_srcdir/tests/fuzz/corpus/$t"/*
+done
+
+fixture_start good mitm
+printf 'sslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/pgverify.conf"
+export PGVERIFY_CONFIG=$T/pgverify.conf PGCONNECT_TIMEOUT=10
+GOOD=$(at "$P_GOOD")
+MITM=$(at "$P_MITM")
+PLAIN=$B/tests/client_plain
+pre() { memcheck "$1" LD_PRELOAD="$SHIM" $VG "${@:2}"; }
+pre "preloaded, PQconnectdb, verified" "$PLAIN" connectdb "$GOOD"
+pre "preloaded, PQconnectdb, forged refused" "$PLAIN" connectdb "$MITM"
+pre "preloaded, async start + poll" "$PLAIN" start "$GOOD"
+pre "preloaded, PQconnectdbParams" "$PLAIN" params "dbname=$GOOD" sslmode=disable
+pre "preloaded, PQsetdbLogin" "$PLAIN" setdb "$PGV_NAME" "$P_GOOD" postgres postgres
+pre "preloaded, PQping" "$PLAIN" ping "$MITM"
+pre "preloaded, 8 threads" "$PLAIN" threads 8 "$GOOD"
+pre "preloaded, fork" "$PLAIN" fork "$GOOD"
+pre "preloaded, refused before connecting (garbage bundle)" "$PLAIN" connectdb "$GOOD sslrootcert=/etc/hostname"
+memcheck "preloaded, bad configuration" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG=/nonexistent.conf $VG "$PLAIN" connectdb "$GOOD"
+memcheck "linked, verified" $lib_env $VG "$(bin client_linked)" connectdb "$GOOD"
+memcheck "linked, forged refused" $lib_env $VG "$(bin client_linked)" connectdb "$MITM"
+cli=$B/src/.libs/pgverify
+memcheck "pgverify check" $lib_env $VG "$cli" check
+memcheck "pgverify explain --json" $lib_env $VG "$cli" explain --json "$GOOD sslmode=disable password=x"
+memcheck "pgverify probe (forged)" $lib_env $VG "$cli" probe "$MITM"
+memcheck "pgverify bundle" $lib_env $VG "$cli" bundle "$T/pki/root.pem" "$T/pki/expired.pem"
+tap_done
