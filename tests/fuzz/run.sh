@@ -4,7 +4,9 @@
 # New inputs go to $PGVERIFY_FUZZ_DIR (default _fuzz/), never into the
 # repository; crashes are left there as crash-* files, to be minimised
 # (-minimize_crash=1) and committed under tests/fuzz/corpus/ as regressions.
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]     TARGET: conninfo config
+#   make fuzz [FUZZ_SECONDS=N]    (from the build directory), or
+#   PGVERIFY_CORE_SOURCES='src/a.c ...' tests/fuzz/run.sh [SECONDS] [TARGET...]
+# TARGET: conninfo config.  The source list comes from Makefile.am.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-60}
@@ -17,8 +19,8 @@ mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
 	-I$src/include $(pkg-config --cflags libpq libconfig openssl)"
 libs="$(pkg-config --libs libpq libconfig openssl) -ldl -lpthread"
-core="$src/src/bundle.c $src/src/config.c $src/src/file.c $src/src/log.c $src/src/policy.c
-	$src/src/real.c $src/src/hosts.c $src/src/plan.c $src/src/request.c $src/src/settings.c"
+core=""
+for f in ${PGVERIFY_CORE_SOURCES:?run it as make fuzz}; do case $f in *.c) core="$core $src/$f" ;; esac; done
 
 for t in $targets; do
 	# shellcheck disable=SC2086
