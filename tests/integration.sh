@@ -193,6 +193,25 @@ else
 	done
 fi
 
+# --- process safety: stdout is the program's, no descriptor is left open --------
+out=$(LD_PRELOAD="$SHIM" PGVERIFY_LOG=debug "$PLAIN" connectdb "$GOOD" 2>"$T/debug.err")
+check "PGVERIFY_LOG=debug: stdout holds only the program's own output" "$out" "\AOK ssl=1\n\z"
+check "PGVERIFY_LOG=debug: pgverify's lines went to stderr" "$(cat "$T/debug.err")" "^pgverify: "
+fds() {
+	"$@" fds "$GOOD" "$MITM" "$GOOD sslrootcert=$T/nope.pem" "hostaddr=127.0.0.1 port=$P_GOOD" 2>/dev/null
+}
+plain_fds=$(fds "$PLAIN")
+for how in preloaded linked "bad configuration"; do
+	case $how in
+	preloaded) out=$(LD_PRELOAD="$SHIM" fds "$PLAIN") ;;
+	linked) out=$(fds "$LINKED") ;;
+	*) out=$(LD_PRELOAD="$SHIM" PGVERIFY_CONFIG=$T/missing.conf fds "$PLAIN") ;;
+	esac
+	check "$how: loading the shim leaves no descriptor open" "$out" "^$(echo "$plain_fds" | head -n 1)$"
+	check "$how: verified, forged, refused and hostaddr-only connections leave none open" \
+		"$(echo "$out" | sed 's/^[a-z]*://' | uniq | wc -l)" "^1$"
+done
+
 # --- a program built with pkg-config (linked mode, no LD_PRELOAD) --------------
 if [ -n "$SHIM" ] && command -v pkg-config >/dev/null && command -v cc >/dev/null; then
 	# A program built here, linked with the build tree's library.

@@ -12,7 +12,10 @@
  *                              first value, errors on stderr, exit 2)
  *   client deepbind CONNINFO  (libpq's PQconnectdb called past any shim, as
  *                              runtimes that load libpq with RTLD_DEEPBIND do)
+ *   client fds CONNINFO...    (prints the open descriptors, connects to and
+ *                              closes each, then prints them again)
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -154,6 +157,31 @@ static int run_threads(int n, const char *conninfo)
 	return ok == n ? 0 : 1;
 }
 
+/* The open file descriptors, as "0 1 2 ...", from /proc/self/fd (which
+ * lists them in order), leaving out the one reading the directory. */
+static void list_fds(const char *label)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	printf("%s:", label);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			printf(" %s", e->d_name);
+	printf("\n");
+	if (d)
+		closedir(d);
+}
+
+static int connect_each(int argc, char **argv)
+{
+	list_fds("before");
+	for (int i = 0; i < argc; i++)
+		PQfinish(PQconnectdb(argv[i]));
+	list_fds("after");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -180,6 +208,8 @@ int main(int argc, char **argv)
 		return connect_fork(argv[2]);
 	if (strcmp(mode, "deepbind") == 0 && argc == 3)
 		return report(connect_deepbind(argv[2]));
+	if (strcmp(mode, "fds") == 0)
+		return connect_each(argc - 2, argv + 2);
 	if (strcmp(mode, "threads") == 0 && argc == 4)
 		return run_threads(atoi(argv[2]), argv[3]);
 	fprintf(stderr, "usage: see the comment at the top of client.c\n");

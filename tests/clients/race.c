@@ -29,8 +29,8 @@ static int attempt(const char *conninfo, int want_ok, const char *want_text)
 {
 	PGconn *conn = PQconnectdb(conninfo);
 	int ok = PQstatus(conn) == CONNECTION_OK && PQsslInUse(conn);
-	int right = want_ok ? ok
-			    : !ok && strstr(PQerrorMessage(conn), want_text);
+	int right =
+	    want_ok ? ok : !ok && strstr(PQerrorMessage(conn), want_text);
 
 	if (!right)
 		fprintf(stderr, "unexpected: %s\n", PQerrorMessage(conn));
@@ -47,7 +47,8 @@ static void *thread_main(void *arg)
 	for (int r = 0; r < rounds; r++) {
 		right += attempt(good, 1, "");
 		right += attempt(forged, 0, "certificate verify failed");
-		right += attempt(refused, 0, "pgverify refused this connection");
+		right +=
+		    attempt(refused, 0, "pgverify refused this connection");
 #ifdef RACE_CONTROL
 		unguarded++;
 #endif
