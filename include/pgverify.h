@@ -150,6 +150,9 @@ typedef struct pgverify_decision {
 	const char *rule;	    /* the matching rule's glob, or NULL */
 	const char *gssencmode;	    /* appended if not NULL (ENFORCE) */
 	char reason[1024];	    /* why (REFUSE) or what (LEAVE) */
+	char bundle[1024]; /* storage for sslrootcert when it is not the
+			      connection's own */
+	char region[33];   /* the AWS region put for {region}, or "" */
 } pgverify_decision;
 
 /*
@@ -200,8 +203,11 @@ typedef struct pgverify_cert {
 	char issuer[256];     /* the issuer's CN, else the whole name */
 	long long not_before; /* seconds since the epoch */
 	long long not_after;
-	int is_ca;	 /* basicConstraints CA:TRUE */
-	char sha256[96]; /* AA:BB:... of the DER encoding */
+	int is_ca;		  /* basicConstraints CA:TRUE */
+	char sha256[96];	  /* AA:BB:... of the DER encoding */
+	const unsigned char *der; /* the DER encoding, valid during the
+				     callback of pgverify_bundle_list() */
+	size_t der_len;
 } pgverify_cert;
 
 /*
@@ -222,6 +228,21 @@ int pgverify_cert_from_der(const unsigned char *der, size_t len, int index,
 /* OpenSSL's default CA file, which sslrootcert "system" means (it honours
  * SSL_CERT_FILE). */
 const char *pgverify_system_bundle(void);
+
+/*
+ * 1 if the `n` bytes at `s` are an AWS region name ("us-east-1",
+ * "us-gov-west-1", "cn-north-1"): two letters, words, a number, joined by
+ * '-'.  0 otherwise.
+ */
+int pgverify_aws_region(const char *s, size_t n);
+
+/*
+ * The region an RDS endpoint names: for "<name>.<id>.<region>.rds.
+ * amazonaws.com" (or ".com.cn", any case, a trailing dot allowed) write
+ * <region>, lower case, to `out`.  Returns 0, or -1 if `host` is not such
+ * an endpoint or `out` is too small.
+ */
+int pgverify_rds_region(const char *host, char *out, size_t outlen);
 
 #ifdef __cplusplus
 }

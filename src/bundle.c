@@ -200,9 +200,16 @@ static int describe(X509 *x, int index, void *arg)
 {
 	struct lister *l = arg;
 	pgverify_cert c;
+	unsigned char *der = NULL;
+	int len, rc;
 
 	fill_cert(x, index, &c);
-	return l->each(&c, l->arg);
+	len = i2d_X509(x, &der);
+	c.der = der;
+	c.der_len = len > 0 ? (size_t)len : 0;
+	rc = l->each(&c, l->arg);
+	OPENSSL_free(der);
+	return rc;
 }
 
 int pgverify_cert_from_der(const unsigned char *der, size_t len, int index,

@@ -119,16 +119,30 @@ static int parse_min_sslmode(struct load_error *e, const config_setting_t *s,
 }
 
 /* A bundle is "system" or an absolute path: a relative one would depend on
- * the working directory of whatever program the shim is loaded into. */
+ * the working directory of whatever program the shim is loaded into.  A
+ * rule's path may hold PGV_REGION once, in its last component, for the
+ * region an RDS endpoint names; the global bundle applies to every host, so
+ * there it is an error. */
 static int parse_bundle(struct load_error *e, const config_setting_t *s,
-			char **out)
+			char **out, int rule)
 {
 	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
 		return -1;
 	const char *v = config_setting_get_string(s);
+	const char *region = strstr(v, PGV_REGION);
 	if (strcmp(v, "system") != 0 && v[0] != '/')
 		return fail(e, s,
 			    "\"%s\" must be an absolute path or \"system\"", v);
+	if (region && !rule)
+		return fail(e, s,
+			    "\"%s\": " PGV_REGION " is allowed only in a hosts "
+			    "rule, where the host names its region",
+			    v);
+	if (region && (strstr(region + 1, PGV_REGION) || strchr(region, '/')))
+		return fail(e, s,
+			    "\"%s\": " PGV_REGION " may appear once, in the "
+			    "file name",
+			    v);
 	free(*out);
 	*out = strdup(v);
 	return *out ? 0 : fail(e, s, "out of memory");
@@ -143,7 +157,7 @@ static int key_sslmode(pgverify_config *c, const config_setting_t *s,
 static int key_sslrootcert(pgverify_config *c, const config_setting_t *s,
 			   struct load_error *e)
 {
-	return parse_bundle(e, s, &c->sslrootcert);
+	return parse_bundle(e, s, &c->sslrootcert, 0);
 }
 
 static int key_on_disable(pgverify_config *c, const config_setting_t *s,
@@ -251,7 +265,7 @@ static int rule_sslmode(struct pgv_rule *r, const config_setting_t *s,
 static int rule_sslrootcert(struct pgv_rule *r, const config_setting_t *s,
 			    struct load_error *e)
 {
-	return parse_bundle(e, s, &r->sslrootcert);
+	return parse_bundle(e, s, &r->sslrootcert, 1);
 }
 
 static const struct rule_key {

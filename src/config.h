@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* In a rule's sslrootcert: the AWS region its host names. */
+#define PGV_REGION "{region}"
+
 struct pgv_rule {
 	char *match;	   /* case-insensitive fnmatch(3) glob */
 	int sslmode;	   /* enum pgv_sslmode, or -1 when the rule sets none */

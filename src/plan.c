@@ -89,8 +89,13 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 				    cfg->expiry_warning_days, err,
 				    sizeof(err)) < 0) {
 		snprintf(out->reason, sizeof(out->reason),
-			 "%s: %s (sslrootcert from the %s)", out->hosts, err,
-			 d->bundle_source);
+			 "%s: %s (sslrootcert from the %s%s%s%s)", out->hosts,
+			 err, d->bundle_source, d->rule ? " " : "",
+			 d->rule ? d->rule : "",
+			 d->region[0] ? " for its region; pgverify bundle "
+					"--split DIR BUNDLE writes one file "
+					"per region"
+				      : "");
 		return refuse(out);
 	}
 	if (append(req, d) < 0) {

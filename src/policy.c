@@ -83,6 +83,10 @@ struct scan {
 	const char *other_bundle; /* a different bundle another host needs */
 	char other_host[ITEM_MAX];
 	char addr_only[ITEM_MAX]; /* a host given only as hostaddr */
+	char no_region[ITEM_MAX]; /* a host whose rule needs its region */
+	const struct pgv_rule *region_rule; /* and that rule */
+	char paths[3][ITEM_MAX]; /* for bundle, other_bundle, and scratch */
+	char region[33];	 /* the region put into bundle, or "" */
 };
 
 __attribute__((format(printf, 2, 3))) static void refuse(pgverify_decision *d,
@@ -101,15 +105,45 @@ static const char *config_name(const pgverify_config *cfg)
 	return cfg->path ? cfg->path : "the built-in defaults";
 }
 
+/*
+ * The bundle `r` (or the configuration) names for host `name`, with
+ * PGV_REGION replaced by the region the host names, in `out`.  NULL if the
+ * host names no region (or the path would be too long).
+ */
+static const char *host_bundle(const pgverify_config *cfg,
+			       const struct pgv_rule *r, const char *name,
+			       char *out, size_t len, char region[33])
+{
+	const char *b = r && r->sslrootcert ? r->sslrootcert : cfg->sslrootcert;
+	const char *at = strstr(b, PGV_REGION);
+	int n;
+
+	if (!at)
+		return b;
+	if (pgverify_rds_region(name, region, 33) < 0)
+		return NULL;
+	n = snprintf(out, len, "%.*s%s%s", (int)(at - b), b, region,
+		     at + strlen(PGV_REGION));
+	return n > 0 && (size_t)n < len ? out : NULL;
+}
+
 /* Account for one TCP host: exemption, its rule's minimum and bundle. */
 static void scan_host(const pgverify_config *cfg, const char *name,
 		      int addr_only, struct scan *sc)
 {
 	const struct pgv_rule *r = find_rule(cfg, name);
 	int mode = r && r->sslmode >= 0 ? r->sslmode : cfg->sslmode;
-	const char *bundle =
-	    r && r->sslrootcert ? r->sslrootcert : cfg->sslrootcert;
+	int slot = !sc->bundle ? 0 : !sc->other_bundle ? 1 : 2;
+	char region[33] = "";
+	const char *bundle = host_bundle(cfg, r, name, sc->paths[slot],
+					 sizeof(sc->paths[slot]), region);
 
+	if (!bundle && !sc->no_region[0]) {
+		snprintf(sc->no_region, sizeof(sc->no_region), "%s", name);
+		sc->region_rule = r;
+	}
+	if (!bundle)
+		bundle = "";
 	sc->tcp++;
 	sc->exempt += is_exempt(cfg, name);
 	if (mode > sc->required)
@@ -119,8 +153,10 @@ static void scan_host(const pgverify_config *cfg, const char *name,
 	if (!sc->bundle) {
 		sc->bundle = bundle;
 		sc->rule = r && r->sslrootcert ? r : NULL;
+		snprintf(sc->region, sizeof(sc->region), "%s", region);
 		snprintf(sc->bundle_host, sizeof(sc->bundle_host), "%s", name);
-	} else if (!sc->other_bundle && strcmp(sc->bundle, bundle) != 0) {
+	} else if (!sc->other_bundle && strcmp(sc->bundle, bundle) != 0 &&
+		   *bundle) {
 		sc->other_bundle = bundle;
 		snprintf(sc->other_host, sizeof(sc->other_host), "%s", name);
 	}
@@ -156,6 +192,17 @@ static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
 		d->bundle_source = "connection";
 		return 0;
 	}
+	if (sc->no_region[0]) {
+		refuse(d,
+		       "host %s matches the rule \"%s\" in %s, whose "
+		       "sslrootcert \"%s\" needs the AWS region the host "
+		       "names, but %s is not <name>.<id>.<region>.rds."
+		       "amazonaws.com; connect with the endpoint name or add a "
+		       "rule for this host ahead of it",
+		       sc->no_region, sc->region_rule->match, config_name(cfg),
+		       sc->region_rule->sslrootcert, sc->no_region);
+		return -1;
+	}
 	if (sc->other_bundle) {
 		refuse(d,
 		       "the hosts of this connection need different CA bundles "
@@ -166,7 +213,9 @@ static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
 		       sc->other_bundle, config_name(cfg));
 		return -1;
 	}
-	d->sslrootcert = sc->bundle;
+	snprintf(d->bundle, sizeof(d->bundle), "%s", sc->bundle);
+	snprintf(d->region, sizeof(d->region), "%s", sc->region);
+	d->sslrootcert = d->bundle;
 	d->rule = sc->rule ? sc->rule->match : NULL;
 	d->bundle_source = sc->rule ? "rule" : "config";
 	return 0;

@@ -72,9 +72,47 @@ if [ -r "$abs_top_srcdir/../shared/fixtures/rds-global-bundle.pem" ]; then
 	check "the real RDS global bundle: 118 certificates, 28 expired, usable" \
 		"$(json "len(d[0]['certificates']), sum(c['expired'] for c in d[0]['certificates']), d[0]['usable']" bundle --json "$rds")" \
 		"^118 28 True, exit=0$"
+	mkdir "$T/rds-split"
+	out=$(run bundle --split "$T/rds-split" "$rds")
+	check "--split of the real RDS bundle: 28 regions, the expired left out" "$out" \
+		"^28 regions from .*; 28 expired certificates left out
+exit=0$"
+	check "--split: us-east-1 gets its three G1 roots and the Beta ones, nothing else" \
+		"$(grep -h '^# ' "$T/rds-split/us-east-1.pem" | sort)" \
+		"\A# Amazon RDS Beta us-east-1 Root CA ECC384 G1
+# Amazon RDS Beta us-east-1 Root CA RSA2048 G1
+# Amazon RDS Beta us-east-1 Root CA RSA4096 G1
+# Amazon RDS us-east-1 Root CA ECC384 G1
+# Amazon RDS us-east-1 Root CA RSA2048 G1
+# Amazon RDS us-east-1 Root CA RSA4096 G1\n\z"
+	check "--split: each region file is a usable bundle of 3 to 6 certificates" \
+		"$(json "sorted(set(len(f['certificates']) for f in d)), all(f['usable'] for f in d)" bundle --json "$T"/rds-split/*.pem)" \
+		"^\[3, 6\] True, exit=0$"
+	check "--split: the files hold each of the 90 valid certificates once" \
+		"$(cat "$T"/rds-split/*.pem | grep -c 'BEGIN CERTIFICATE')" "^90$"
 else
-	ok "# SKIP ../shared/fixtures is absent (a user's clone)"
+	for n in 1 2 3 4 5; do ok "# SKIP ../shared/fixtures is absent (a user's clone)"; done
 fi
+mkdir "$T/split"
+out=$(run bundle --split "$T/split" "$T/pki/regions.pem")
+check "--split: one file per region a CA names, a CA naming none goes into each" "$out" \
+	"^us-east-1 +$T/split/us-east-1.pem  \(2 certificates\)
+eu-west-1 +$T/split/eu-west-1.pem  \(2 certificates\)
+2 regions from $T/pki/regions.pem; 0 expired certificates left out
+exit=0$"
+check "--split: the file is the region's CA and the regionless root" \
+	"$(grep -h '^# ' "$T/split/eu-west-1.pem")" "\A# pgverify test root CA
+# Amazon RDS eu-west-1 Root CA \(pgverify test\)\n\z"
+check "--split --json" "$(json "[(f['region'], f['certificates'], f['error']) for f in d]" bundle --json --split "$T/split" "$T/pki/regions.pem")" \
+	"^\[\('us-east-1', 2, None\), \('eu-west-1', 2, None\)\], exit=0$"
+check "--split of a bundle naming no region: exit 1" "$(run bundle --split "$T/split" "$T/pki/root.pem")" \
+	"no valid certificate in .*root.pem names an AWS region.*
+exit=1$"
+check "--split into a missing directory: exit 1, says which file" "$(run bundle --split "$T/nodir" "$T/pki/regions.pem")" \
+	"cannot write $T/nodir/us-east-1.pem: No such file or directory"
+check "--split with two bundles is a usage error" "$(run bundle --split "$T/split" "$T/pki/regions.pem" "$T/pki/root.pem")" "exit=2$"
+check "--split leaves no temporary file behind" "$(ls -A "$T/split")" "\Aeu-west-1.pem
+us-east-1.pem\n\z"
 
 # --- check ----------------------------------------------------------------------
 out=$(run check)

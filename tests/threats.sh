@@ -25,7 +25,7 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSSLMODE PGSSLROOTCERT \
 export PGCONNECT_TIMEOUT=10
 
 FIXTURE_SERVER_OPTS="-c log_connections=on"
-fixture_start good mitm wrongname expired oldcasrv notls
+fixture_start good mitm wrongname expired oldcasrv euserver notls
 
 # As root, the clients run without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH, so
 # that a mode-000 file is as unreadable to them as to any other user.
@@ -48,6 +48,8 @@ printf 'sslrootcert = "%s";\nhosts = ( { match = "*.us-east-1.rds.amazonaws.com"
 : >"$T/empty.pem"
 echo "not a certificate" >"$T/garbage.pem"
 cp "$T/pki/root.pem" "$T/unreadable.pem" && chmod 000 "$T/unreadable.pem"
+mkdir "$T/regions" && "$abs_top_builddir/src/pgverify" bundle --split "$T/regions" "$T/pki/regions.pem" >/dev/null
+printf 'hosts = ( { match = "*.rds.amazonaws.com"; sslrootcert = "%s/{region}.pem"; } );\n' "$T/regions" >"$T/region.conf"
 mkfifo "$T/fifo.pem"
 
 # --- the matrix -----------------------------------------------------------------
@@ -60,6 +62,7 @@ forged CA (another root)        | mitm      | {kv}                             |
 wrong host name                 | wrongname | {kv}                             |                                | does not match host name
 expired server certificate      | expired   | {kv}                             |                                | certificate verify failed
 expired intermediate CA         | oldcasrv  | {kv}                             |                                | certificate verify failed
+another region's RDS CA         | euserver  | {kv}                             | PGVERIFY_CONFIG={T}/region.conf | certificate verify failed
 server without TLS              | notls     | {kv}                             |                                | server does not support SSL
 PGSSLMODE=disable               | mitm      | {kv}                             | PGSSLMODE=disable              | certificate verify failed
 PGSSLMODE=allow                 | mitm      | {kv}                             | PGSSLMODE=allow                | certificate verify failed
@@ -142,6 +145,12 @@ while IFS='|' read -r -u 3 name server conn envs msg; do
 	check "$name: without the shim it reaches the server" "$out" "^OK ssl=[01]
 startups \+1$"
 done 3<<<"$MATRIX"
+
+# --- {region} rules: narrower than the global bundle, and no weaker ---------------
+check "{region} rule: a chain from the host's own region verifies" \
+	"$(env PGVERIFY_CONFIG="$T/region.conf" "$LINKED" connectdb "$(at "$P_GOOD")" 2>&1)" "^OK ssl=1$"
+check "the whole bundle by hand (verify-full) accepts another region's chain: the rule is what refuses it" \
+	"$("$PLAIN" connectdb "$(at "$P_EUSERVER") sslmode=verify-full sslrootcert=$T/pki/regions.pem" 2>&1)" "^OK ssl=1$"
 
 # --- a server that answers N to the SSLRequest: not one byte may follow ----------
 # fake_after CLIENT...: bytes the client sent after the server's N.

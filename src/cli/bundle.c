@@ -2,13 +2,15 @@
  * pgverify bundle FILE...: every certificate of each file, with validity,
  * days left and SHA-256 fingerprint.  Exit 1 if a file could not serve as a
  * bundle (unreadable, malformed, or every certificate expired).
+ * With --split DIR, split.c.
  */
 #include "cli.h"
 #include "json.h"
 
 #include <time.h>
 
-static const char usage[] = "pgverify bundle [--json] FILE...";
+static const char usage[] = "pgverify bundle [--json] FILE...\n"
+			    "       pgverify bundle [--json] --split DIR FILE";
 
 struct listing {
 	struct json *j; /* NULL: human output */
@@ -83,15 +85,18 @@ int cmd_bundle(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct json j;
-	int status, first = cli_options(argc, argv, usage, 1, &o, &status);
+	int status, first = cli_options(argc, argv, usage, CLI_JSON | CLI_SPLIT,
+					&o, &status);
 	int bad = 0;
 
 	if (first < 0)
 		return status;
-	if (first >= argc || o.config) {
+	if (first >= argc || o.config || (o.split && first + 1 != argc)) {
 		fprintf(stderr, "usage: %s\n", usage);
 		return EXIT_USAGE;
 	}
+	if (o.split)
+		return bundle_split(o.split, argv[first], o.json);
 	json_init(&j, stdout);
 	if (o.json)
 		json_open(&j, NULL, '[');

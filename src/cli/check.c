@@ -195,7 +195,8 @@ int cmd_check(int argc, char **argv)
 	struct cli_opts o;
 	struct json j;
 	char err[1024];
-	int status, first = cli_options(argc, argv, usage, 1, &o, &status);
+	int status,
+	    first = cli_options(argc, argv, usage, CLI_JSON, &o, &status);
 
 	if (first < 0)
 		return status;

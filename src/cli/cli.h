@@ -12,15 +12,19 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 struct cli_opts {
 	const char *config; /* -c FILE */
 	int json;	    /* --json */
+	const char *split;  /* --split DIR (bundle) */
 	int first;	    /* index of the first operand */
 };
 
+/* What a subcommand accepts beyond -c and -h. */
+enum { CLI_JSON = 1, CLI_SPLIT = 2 };
+
 /*
- * Parse the options common to the subcommands (-c FILE, --json when
- * `json_ok`, -h).  Returns the index of the first operand, or -1 after
- * printing to stderr (usage error) or stdout (-h).  `*status` says which.
+ * Parse the options of the subcommands (-c FILE, -h, and what `allowed`
+ * says).  Returns the index of the first operand, or -1 after printing to
+ * stderr (usage error) or stdout (-h).  `*status` says which.
  */
-int cli_options(int argc, char **argv, const char *usage, int json_ok,
+int cli_options(int argc, char **argv, const char *usage, int allowed,
 		struct cli_opts *o, int *status);
 
 /* Load -c FILE, else what the shim loads; NULL after printing why. */
@@ -45,5 +49,8 @@ int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+
+/* pgverify bundle --split DIR FILE: see split.c. */
+int bundle_split(const char *dir, const char *file, int json);
 
 #endif

@@ -5,12 +5,13 @@
 #include <string.h>
 #include <time.h>
 
-int cli_options(int argc, char **argv, const char *usage, int json_ok,
+int cli_options(int argc, char **argv, const char *usage, int allowed,
 		struct cli_opts *o, int *status)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"split", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
@@ -22,8 +23,10 @@ int cli_options(int argc, char **argv, const char *usage, int json_ok,
 	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		if (c == 'c') {
 			o->config = optarg;
-		} else if (c == 'j' && json_ok) {
+		} else if (c == 'j' && (allowed & CLI_JSON)) {
 			o->json = 1;
+		} else if (c == 's' && (allowed & CLI_SPLIT)) {
+			o->split = optarg;
 		} else if (c == 'h') {
 			printf("usage: %s\n", usage);
 			*status = EXIT_OK;
@@ -52,7 +55,7 @@ pgverify_config *cli_start(int argc, char **argv, const char *usage,
 {
 	char err[1024];
 	pgverify_config *cfg;
-	int first = cli_options(argc, argv, usage, 1, o, status);
+	int first = cli_options(argc, argv, usage, CLI_JSON, o, status);
 
 	if (first < 0)
 		return NULL;

@@ -11,8 +11,10 @@
 #include "../../src/request.h"
 #include "fuzz.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_PAIRS 64
 
@@ -21,15 +23,41 @@ static pgverify_config *cfg;
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const char *const exempt[] = {"*.exempt.example"};
+
+static char dir[] = "/tmp/pgverify-fuzz-regions.XXXXXX";
+static char link_path[128];
+
+static void remove_regions(void)
+{
+	unlink(link_path);
+	rmdir(dir);
+}
+
+/* The policy: a default bundle, an exemption, a {region} rule with one
+ * region's file present, a verify-ca rule. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char text[4200];
+	char text[8192];
 
 	(void)argc;
 	(void)argv;
 	fuzz_clear_environment();
-	snprintf(text, sizeof(text), "sslrootcert = \"%s\";\n",
-		 pgverify_system_bundle());
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(link_path, sizeof(link_path), "%s/us-east-1.pem", dir);
+	atexit(remove_regions);
+	if (symlink(pgverify_system_bundle(), link_path) < 0)
+		return 1;
+	snprintf(text, sizeof(text),
+		 "sslrootcert = \"%s\";\n"
+		 "exempt = [ \"%s\" ];\n"
+		 "hosts = (\n"
+		 "  { match = \"*.rds.amazonaws.com\"; sslrootcert = "
+		 "\"%s/{region}.pem\"; },\n"
+		 "  { match = \"*.corp.example\"; sslmode = \"verify-ca\"; }\n"
+		 ");\n",
+		 pgverify_system_bundle(), exempt[0], dir);
 	cfg = fuzz_config(text);
 	return cfg ? 0 : 1;
 }
@@ -77,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pgv_request_conninfo(&req, text);
 	}
 	pgv_plan(cfg, &req, &plan);
-	fuzz_check_plan(&plan, NULL, 0);
+	fuzz_check_plan(&plan, exempt, 1);
 	pgverify_settings_clear(&plan.settings);
 	pgv_request_free(&req);
 	free(text);

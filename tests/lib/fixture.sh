@@ -63,7 +63,7 @@ fixture_start() {
 	chmod 755 "$T"
 	trap 'servers_stop; rm -rf "$T"' EXIT
 	trap 'exit 1' INT TERM
-	if ! { make_pki "$T/pki" && make_pki_dated "$T/pki"; } >"$T/pki.log" 2>&1; then
+	if ! { make_pki "$T/pki" && make_pki_dated "$T/pki" && make_pki_regions "$T/pki"; } >"$T/pki.log" 2>&1; then
 		cat "$T/pki.log" >&2
 		skip_all "openssl could not make the test PKI"
 	fi

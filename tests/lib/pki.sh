@@ -77,3 +77,16 @@ make_pki_dated() {
 	openssl req -x509 -new -key "$1/soonca.key" -subj "/CN=pgverify test soon-expiring CA" -days 10 \
 		-addext basicConstraints=critical,CA:TRUE -out "$1/soonca.pem"
 }
+
+# make_pki_regions DIR: CAs named the way AWS names RDS CAs, for the
+# {region} rules:
+#   usroot.pem, euroot.pem   "Amazon RDS us-east-1 / eu-west-1 Root CA (test)"
+#   euserver.pem             a certificate for $PGV_NAME (a us-east-1 endpoint)
+#                            issued by the eu-west-1 CA
+#   regions.pem              a "global bundle": root, usroot, euroot
+make_pki_regions() {
+	pki_ca "$1" usroot "/CN=Amazon RDS us-east-1 Root CA (pgverify test)" &&
+		pki_ca "$1" euroot "/CN=Amazon RDS eu-west-1 Root CA (pgverify test)" &&
+		pki_server "$1" euserver "$PGV_NAME" euroot &&
+		cat "$1/root.pem" "$1/usroot.pem" "$1/euroot.pem" >"$1/regions.pem"
+}

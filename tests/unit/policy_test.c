@@ -43,6 +43,8 @@ static const char base_conf[] =
     "exempt = [ \"localhost\", \"*.svc.local\" ];\n"
     "hosts = (\n"
     "  { match = \"*.proxy-*.rds.amazonaws.com\"; sslrootcert = \"system\"; },\n"
+    "  { match = \"*.eu-*.rds.amazonaws.com\"; sslrootcert = \"/b/regions/{region}.pem\"; },\n"
+    "  { match = \"*.rds.amazonaws.com.cn\"; sslrootcert = \"/b/cn/{region}-bundle.pem\"; },\n"
     "  { match = \"*.rds.amazonaws.com\"; sslrootcert = \"/b/rds.pem\"; },\n"
     "  { match = \"*.corp.example\"; sslrootcert = \"/b/corp.pem\"; sslmode = \"verify-ca\"; }\n"
     ");\n";
@@ -115,6 +117,15 @@ static const struct tcase cases[] = {
     {"hostaddr with a socket-path host has no name", CONNINFO, {"host=/tmp hostaddr=127.0.0.1"}, .verdict = REFUSE, .reason = "add host="},
     {"hostaddr without host is fine under verify-ca", CONNINFO, {"hostaddr=127.0.0.1"}, .conf = "sslmode = \"verify-ca\";", .verdict = ENFORCE, .after = "verify-ca"},
     {"host and hostaddr counts differ: libpq's error", CONNINFO, {"host=a,b hostaddr=127.0.0.1"}, .verdict = REFUSE, .reason = "could not match"},
+    /* {region} rules */
+    {"{region}: the endpoint's region names the file", CONNINFO, {"host=db.abc.eu-west-1.rds.amazonaws.com"}, .verdict = ENFORCE, .rootcert = "/b/regions/eu-west-1.pem"},
+    {"{region}: a China endpoint, in the middle of the name", CONNINFO, {"host=db.abc.cn-north-1.rds.amazonaws.com.cn"}, .verdict = ENFORCE, .rootcert = "/b/cn/cn-north-1-bundle.pem"},
+    {"{region}: upper case and a trailing dot", CONNINFO, {"host=DB.ABC.EU-WEST-3.RDS.AMAZONAWS.COM."}, .verdict = ENFORCE, .rootcert = "/b/regions/eu-west-3.pem"},
+    {"{region}: a host naming no region is refused", CONNINFO, {"host=x.eu-foo.rds.amazonaws.com"}, .verdict = REFUSE, .reason = "needs the AWS region the host names"},
+    {"{region}: an endpoint with no name before the region is refused", CONNINFO, {"host=eu-west-1.rds.amazonaws.com.cn"}, .verdict = REFUSE, .reason = "needs the AWS region"},
+    {"{region}: two regions in one host list are refused", CONNINFO, {"host=a.b.eu-west-1.rds.amazonaws.com,c.d.eu-central-1.rds.amazonaws.com"}, .verdict = REFUSE, .reason = "need different CA bundles (a.b.eu-west-1.rds.amazonaws.com: /b/regions/eu-west-1.pem, c.d.eu-central-1.rds.amazonaws.com: /b/regions/eu-central-1.pem"},
+    {"{region}: one region in a host list", CONNINFO, {"host=a.b.eu-west-1.rds.amazonaws.com,c.d.eu-west-1.rds.amazonaws.com"}, .verdict = ENFORCE, .rootcert = "/b/regions/eu-west-1.pem"},
+    {"{region}: the connection's own sslrootcert wins", CONNINFO, {"host=x.eu-foo.rds.amazonaws.com sslrootcert=/own.pem"}, .verdict = ENFORCE, .rootcert = "/own.pem"},
     /* system */
     {"RDS Proxy rule: system on libpq 15 is the OpenSSL file", CONNINFO, {"host=p.proxy-abc.us-east-1.rds.amazonaws.com"}, .verdict = ENFORCE, .after = "verify-full", .rootcert = SYSTEM_FILE},
     {"system on libpq 16 is passed as system", CONNINFO, {"host=p.proxy-abc.us-east-1.rds.amazonaws.com"}, .libpq = PQ16, .verdict = ENFORCE, .rootcert = "system"},
@@ -231,6 +242,54 @@ static void run_case(void **state)
 	pgverify_config_free(cfg);
 }
 
+/* AWS region names, and the region an RDS endpoint names. */
+static void region_names(void **state)
+{
+	static const char *const good[] = {"us-east-1",	   "us-gov-west-1",
+					   "cn-north-1",   "ap-southeast-4",
+					   "il-central-1", "us-isob-east-1"};
+	static const char *const bad[] = {"",
+					  "us",
+					  "us-east",
+					  "us-east-",
+					  "useast-1",
+					  "US-EAST-1",
+					  "u1-east-1",
+					  "us--east-1",
+					  "us-1",
+					  "us-east-1a",
+					  "-us-east-1",
+					  "us-east-1-",
+					  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-1"};
+	char out[33];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+		if (!pgverify_aws_region(good[i], strlen(good[i])))
+			fail_msg("\"%s\" is a region", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (pgverify_aws_region(bad[i], strlen(bad[i])))
+			fail_msg("\"%s\" is not a region", bad[i]);
+	assert_int_equal(pgverify_rds_region(RDS, out, sizeof(out)), 0);
+	assert_string_equal(out, "us-east-1");
+	assert_int_equal(
+	    pgverify_rds_region("X.Y.US-WEST-2.RDS.AMAZONAWS.COM.CN.", out,
+				sizeof(out)),
+	    0);
+	assert_string_equal(out, "us-west-2");
+	assert_int_equal(
+	    pgverify_rds_region("db.us-east-1.rds.amazonaws.com.evil.example",
+				out, sizeof(out)),
+	    -1);
+	assert_int_equal(pgverify_rds_region("db.us-east-1.xrds.amazonaws.com",
+					     out, sizeof(out)),
+			 -1);
+	assert_int_equal(pgverify_rds_region("us-east-1.rds.amazonaws.com", out,
+					     sizeof(out)),
+			 -1);
+	assert_int_equal(pgverify_rds_region(RDS, out, 5), -1);
+}
+
 static void write_service_file(void)
 {
 	char path[512];
@@ -246,7 +305,7 @@ static void write_service_file(void)
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(*cases);
-	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(n + 1, sizeof(*tests));
 	const char *const clear[] = {
 	    "PGHOST",	    "PGHOSTADDR",    "PGPORT",
 	    "PGSSLMODE",    "PGSSLROOTCERT", "PGSERVICE",
@@ -262,7 +321,10 @@ int main(void)
 		tests[i].test_func = run_case;
 		tests[i].initial_state = (void *)&cases[i];
 	}
-	int failed = _cmocka_run_group_tests("policy", tests, n, NULL, NULL);
+	tests[n].name = "AWS region names";
+	tests[n].test_func = region_names;
+	int failed =
+	    _cmocka_run_group_tests("policy", tests, n + 1, NULL, NULL);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
