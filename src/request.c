@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int push(struct pgv_request *r, const char *keyword, const char *value)
+int pgv_request_push(struct pgv_request *r, const char *keyword,
+		     const char *value)
 {
 	if (r->n + 2 > r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -37,7 +38,7 @@ static void init(struct pgv_request *r, int expand_dbname)
 {
 	memset(r, 0, sizeof(*r));
 	r->expand_dbname = expand_dbname;
-	push(r, NULL, NULL); /* an empty, terminated array */
+	pgv_request_push(r, NULL, NULL); /* an empty, terminated array */
 	r->n = 0;
 }
 
@@ -46,7 +47,8 @@ void pgv_request_params(struct pgv_request *r, const char *const *keywords,
 {
 	init(r, expand_dbname);
 	for (size_t i = 0; keywords && keywords[i]; i++)
-		if (push(r, keywords[i], values ? values[i] : NULL) < 0)
+		if (pgv_request_push(r, keywords[i],
+				     values ? values[i] : NULL) < 0)
 			return;
 }
 
@@ -68,7 +70,7 @@ void pgv_request_conninfo(struct pgv_request *r, const char *conninfo)
 		return;
 	}
 	for (PQconninfoOption *o = r->parsed; o->keyword; o++)
-		if (o->val && push(r, o->keyword, o->val) < 0)
+		if (o->val && pgv_request_push(r, o->keyword, o->val) < 0)
 			return;
 }
 
@@ -89,7 +91,7 @@ void pgv_request_setdb(struct pgv_request *r, const char *host,
 
 	init(r, 1);
 	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
-		if (val[i] && push(r, kw[i], val[i]) < 0)
+		if (val[i] && pgv_request_push(r, kw[i], val[i]) < 0)
 			return;
 }
 
@@ -106,7 +108,7 @@ int pgv_request_append(struct pgv_request *r, const char *keyword,
 		return -1;
 	}
 	r->owned[r->nowned++] = copy;
-	return push(r, keyword, copy);
+	return pgv_request_push(r, keyword, copy);
 }
 
 void pgv_request_free(struct pgv_request *r)

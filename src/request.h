@@ -30,6 +30,11 @@ void pgv_request_setdb(struct pgv_request *r, const char *host,
 		       const char *dbname, const char *user,
 		       const char *password);
 
+/* Append keyword=value, not copied: both must outlive `r`.  -1 and
+ * r->error on failure. */
+int pgv_request_push(struct pgv_request *r, const char *keyword,
+		     const char *value);
+
 /* Append keyword=value (the value is copied).  -1 and r->error on failure. */
 int pgv_request_append(struct pgv_request *r, const char *keyword,
 		       const char *value);

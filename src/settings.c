@@ -7,7 +7,11 @@
  * opened, and PQconninfo() on that PGconn shows the merged values.
  *
  * target_session_attrs is the probe: libpq validates it last, after every
- * option the policy reads, and the policy never needs its value.
+ * option the policy reads, and the policy never needs its value.  The probe
+ * also names a user and a password, which the policy never reads either:
+ * without them libpq would look the user up in the passwd database and
+ * read ~/.pgpass on every merge, for nothing (and warn about that file's
+ * permissions twice).
  */
 #include "real.h"
 #include "request.h"
@@ -18,6 +22,11 @@
 
 #define PROBE_KEYWORD "target_session_attrs"
 #define PROBE_VALUE   "pgverify-merge-probe"
+
+static const char *const probe[][2] = {{"user", "pgverify-merge-probe"},
+				       {"password", "pgverify-merge-probe"},
+				       {PROBE_KEYWORD, PROBE_VALUE}};
+#define NPROBE (sizeof(probe) / sizeof(*probe))
 
 static int copy_option(char **dst, const char *val)
 {
@@ -58,16 +67,21 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 			 r->error[0] ? r->error : "libpq not found");
 		return -1;
 	}
-	if (pgv_request_append(r, PROBE_KEYWORD, PROBE_VALUE) < 0) {
+	size_t n = r->n, pushed = 0;
+	while (pushed < NPROBE &&
+	       pgv_request_push(r, probe[pushed][0], probe[pushed][1]) == 0)
+		pushed++;
+	conn = pushed == NPROBE ? pgv_real.PQconnectStartParams(
+				      r->keywords, r->values, r->expand_dbname)
+				: NULL;
+	/* Take the probe off again: the request is forwarded later. */
+	r->n = n;
+	r->keywords[n] = NULL;
+	r->values[n] = NULL;
+	if (pushed < NPROBE) {
 		snprintf(err, errlen, "%s", r->error);
 		return -1;
 	}
-	conn = pgv_real.PQconnectStartParams(r->keywords, r->values,
-					     r->expand_dbname);
-	/* Take the probe off again: the request is forwarded later. */
-	r->n--;
-	r->keywords[r->n] = NULL;
-	r->values[r->n] = NULL;
 	if (!conn) {
 		snprintf(err, errlen, "out of memory");
 	} else if (PQstatus(conn) != CONNECTION_BAD) {
