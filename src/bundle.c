@@ -281,6 +281,28 @@ static struct cache_entry *cache_find(const char *path)
 	return NULL;
 }
 
+/*
+ * A process names few bundles, but a connection's own sslrootcert can be
+ * anything: keep the cache bounded, dropping the oldest entry (its file is
+ * simply read again if it comes back).
+ */
+#define CACHE_MAX 32
+
+static void cache_trim(void)
+{
+	struct cache_entry **p = &cache;
+	int n = 0;
+
+	while (*p && ++n < CACHE_MAX)
+		p = &(*p)->next;
+	while (*p) {
+		struct cache_entry *old = *p;
+		*p = old->next;
+		free(old->path);
+		free(old);
+	}
+}
+
 static struct cache_entry *cache_add(const char *path)
 {
 	struct cache_entry *e = calloc(1, sizeof(*e));
@@ -290,6 +312,7 @@ static struct cache_entry *cache_add(const char *path)
 		return NULL;
 	}
 	if (e) {
+		cache_trim();
 		e->next = cache;
 		cache = e;
 	}

@@ -188,6 +188,30 @@ static void bundle_not_a_regular_file(void **state)
 	rmdir(dirname(fifo));
 }
 
+/* 100 distinct bundles, one connection each, then the first again: the
+ * bundle cache drops old entries and reads a dropped file afresh. */
+static void many_distinct_bundles(void **state)
+{
+	char dir[64] = "/tmp/pgverify-bundles.XXXXXX", path[128], conn[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < (round ? 1 : 100); i++) {
+			snprintf(path, sizeof(path), "%s/%d.pem", dir, i);
+			if (!round)
+				assert_int_equal(symlink(bundle_path, path), 0);
+			snprintf(conn, sizeof(conn),
+				 "host=db.example.com sslrootcert=%s", path);
+			expect_plan(conn, MAY_ENFORCE, NULL);
+		}
+	for (int i = 0; i < 100; i++) {
+		snprintf(path, sizeof(path), "%s/%d.pem", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 static int setup(void **state)
 {
 	FILE *f;
@@ -227,6 +251,7 @@ int main(void)
 	    cmocka_unit_test(empty_values),
 	    cmocka_unit_test(garbage_keywords),
 	    cmocka_unit_test(bundle_not_a_regular_file),
+	    cmocka_unit_test(many_distinct_bundles),
 	};
 	unsetenv("PGHOST");
 	unsetenv("PGHOSTADDR");
