@@ -111,6 +111,20 @@ exit=1$"
 check "--split into a missing directory: exit 1, says which file" "$(run bundle --split "$T/nodir" "$T/pki/regions.pem")" \
 	"cannot write $T/nodir/us-east-1.pem: No such file or directory"
 check "--split with two bundles is a usage error" "$(run bundle --split "$T/split" "$T/pki/regions.pem" "$T/pki/root.pem")" "exit=2$"
+printf 'sslrootcert = "%s";\nhosts = ( { match = "*.rds.amazonaws.com"; sslrootcert = "%s/{region}.pem"; } );\n' \
+	"$T/pki/root.pem" "$T/split" >"$T/region.conf"
+out=$(run check -c "$T/region.conf")
+check "check of a {region} rule checks each region's file" "$out" \
+	"^bundle $T/split/eu-west-1.pem \(rule 1\)
+  ok: 2 certificates(.|
+)*^bundle $T/split/us-east-1.pem \(rule 1\)
+  ok: 2 certificates(.|
+)*exit=0$"
+printf 'hosts = ( { match = "*.rds.amazonaws.com"; sslrootcert = "%s/{region}.pem"; } );\n' "$T/nodir" >"$T/noregion.conf"
+check "check of a {region} rule with no region file fails" "$(run check -c "$T/noregion.conf")" \
+	"bundle $T/nodir/\{region\}.pem \(rule 1\)
+  FAILED: cannot read CA bundle(.|
+)*exit=1$"
 check "--split leaves no temporary file behind" "$(ls -A "$T/split")" "\Aeu-west-1.pem
 us-east-1.pem\n\z"
 

@@ -6,13 +6,15 @@
 #include "cli.h"
 #include "json.h"
 
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 static const char usage[] = "pgverify check [-c FILE] [--json]";
 
-#define MAX_BUNDLES 64
+#define MAX_BUNDLES 256
+#define REGION	    "{region}"
 
 struct bundle_use {
 	const char *name; /* as configured: a path or "system" */
@@ -75,6 +77,37 @@ static void add_use(struct bundle_use *u, size_t *n, const char *name,
 	size_t len = strlen(u[i].users);
 	snprintf(u[i].users + len, sizeof(u[i].users) - len, "%s%s",
 		 len ? ", " : "", user);
+}
+
+/*
+ * A rule whose sslrootcert holds {region} names one file per region: add
+ * each existing file whose name puts a region there (found with glob(3)
+ * into `g`, which owns the names).  With none, the pattern itself is added,
+ * and fails as a missing file does.
+ */
+static void add_region_uses(struct bundle_use *u, size_t *n,
+			    const char *pattern, const char *user, glob_t *g)
+{
+	const char *at = strstr(pattern, REGION);
+	size_t head = (size_t)(at - pattern),
+	       tail = strlen(at + strlen(REGION));
+	size_t first = g->gl_pathc, added = 0;
+	char pat[4096];
+
+	snprintf(pat, sizeof(pat), "%.*s*%s", (int)head, pattern,
+		 at + strlen(REGION));
+	if (glob(pat, g->gl_pathc ? GLOB_APPEND : 0, NULL, g) == 0)
+		for (size_t i = first; i < g->gl_pathc; i++) {
+			const char *p = g->gl_pathv[i];
+			size_t len = strlen(p);
+			if (len > head + tail &&
+			    pgverify_aws_region(p + head, len - head - tail)) {
+				add_use(u, n, p, user);
+				added++;
+			}
+		}
+	if (!added)
+		add_use(u, n, pattern, user);
 }
 
 /* Report one bundle; returns 0 if the shim would accept it. */
@@ -161,6 +194,7 @@ static void print_settings(const pgverify_config *cfg,
 static int check_config(const pgverify_config *cfg, struct json *j)
 {
 	struct bundle_use uses[MAX_BUNDLES];
+	glob_t regions = {0};
 	char user[32];
 	size_t n = 0;
 	pgverify_config_view v;
@@ -172,13 +206,17 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 	add_use(uses, &n, v.sslrootcert, "default");
 	for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++) {
 		snprintf(user, sizeof(user), "rule %zu", i + 1);
-		if (r.sslrootcert)
+		if (r.sslrootcert && strstr(r.sslrootcert, REGION))
+			add_region_uses(uses, &n, r.sslrootcert, user,
+					&regions);
+		else if (r.sslrootcert)
 			add_use(uses, &n, r.sslrootcert, user);
 	}
 	if (j)
 		json_open(j, "bundles", '[');
 	for (size_t i = 0; i < n; i++)
 		bad |= check_bundle(&uses[i], v.expiry_warning_days, j) != 0;
+	globfree(&regions);
 	if (j) {
 		json_close(j, ']');
 		json_bool(j, "ok", !bad);

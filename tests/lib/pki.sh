@@ -24,10 +24,14 @@ pki_ca() {
 	fi
 }
 
-# pki_server DIR NAME DNSNAME ISSUER: a server certificate and its chain file.
+# pki_server DIR NAME DNSNAME ISSUER [SAN...]: a server certificate and its
+# chain file; SAN adds subjectAltName entries (IP:127.0.0.1).
 pki_server() {
 	pki_key "$1/$2.key"
-	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:%s\n' "$3" >"$1/$2.ext"
+	local san="DNS:$3" extra
+	for extra in "${@:5}"; do san="$san,$extra"; done
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
+		"$san" >"$1/$2.ext"
 	openssl req -new -key "$1/$2.key" -subj "/CN=$3" -out "$1/$2.csr" &&
 		openssl x509 -req -in "$1/$2.csr" -CA "$1/$4.pem" -CAkey "$1/$4.key" \
 			-CAcreateserial -days 3650 -extfile "$1/$2.ext" -out "$1/$2.crt" 2>/dev/null &&
@@ -83,10 +87,13 @@ make_pki_dated() {
 #   usroot.pem, euroot.pem   "Amazon RDS us-east-1 / eu-west-1 Root CA (test)"
 #   euserver.pem             a certificate for $PGV_NAME (a us-east-1 endpoint)
 #                            issued by the eu-west-1 CA
+#   usserver.pem             one for $PGV_NAME (and IP 127.0.0.1, for bench/'s
+#                            pgbouncer) issued by the us-east-1 CA
 #   regions.pem              a "global bundle": root, usroot, euroot
 make_pki_regions() {
 	pki_ca "$1" usroot "/CN=Amazon RDS us-east-1 Root CA (pgverify test)" &&
 		pki_ca "$1" euroot "/CN=Amazon RDS eu-west-1 Root CA (pgverify test)" &&
 		pki_server "$1" euserver "$PGV_NAME" euroot &&
+		pki_server "$1" usserver "$PGV_NAME" usroot IP:127.0.0.1 &&
 		cat "$1/root.pem" "$1/usroot.pem" "$1/euroot.pem" >"$1/regions.pem"
 }
