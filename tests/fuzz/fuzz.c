@@ -37,12 +37,18 @@ static int verified_mode(const char *mode)
 			strcmp(mode, "verify-ca") == 0);
 }
 
-/* The oracle for exemptions: fnmatch(3), as the contract specifies. */
+/* The oracle for exemptions, as pgverify.conf(5) states it: fnmatch(3),
+ * case-insensitive, ignoring one trailing dot of the host name. */
 static int exempt_host(const char *name, const char *const *exempt,
 		       size_t nexempt)
 {
+	char bare[1024];
+	size_t n = strlen(name);
+
+	n -= n > 0 && name[n - 1] == '.';
+	snprintf(bare, sizeof(bare), "%.*s", (int)n, name);
 	for (size_t i = 0; i < nexempt; i++)
-		if (fnmatch(exempt[i], name, FNM_CASEFOLD) == 0)
+		if (fnmatch(exempt[i], bare, FNM_CASEFOLD) == 0)
 			return 1;
 	return 0;
 }
