@@ -8,21 +8,7 @@ set -u
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 fixture_require
 
-SHIM="$PGVERIFY_TEST_PRELOAD$abs_top_builddir/src/.libs/libpgverify.so"
-PLAIN=$abs_top_builddir/tests/client_plain
-LINKED=$abs_top_builddir/tests/client_linked
-# PGVERIFY_TEST_WITHOUT_SHIM=1 runs every check with the shim taken out:
-# the security checks must then fail, which shows that they can.
-if [ -n "${PGVERIFY_TEST_WITHOUT_SHIM:-}" ]; then
-	SHIM=""
-	LINKED=$PLAIN
-fi
-FAKE=$abs_top_builddir/tests/fake_server
-
-# Nothing from the caller's environment may steer libpq.
-unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSSLMODE PGSSLROOTCERT \
-	PGSERVICE PGSERVICEFILE PGREQUIRESSL PGGSSENCMODE PGVERIFY_LOG PGVERIFY_CONFIG
-export PGCONNECT_TIMEOUT=10
+fixture_clients
 
 fixture_start good mitm wrongname notls
 

@@ -11,18 +11,7 @@ set -u
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 fixture_require
 
-SHIM="$PGVERIFY_TEST_PRELOAD$abs_top_builddir/src/.libs/libpgverify.so"
-LINKED=$abs_top_builddir/tests/client_linked
-PLAIN=$abs_top_builddir/tests/client_plain
-FAKE=$abs_top_builddir/tests/fake_server
-if [ -n "${PGVERIFY_TEST_WITHOUT_SHIM:-}" ]; then
-	SHIM=""
-	LINKED=$PLAIN
-fi
-
-unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSSLMODE PGSSLROOTCERT \
-	PGSERVICE PGSERVICEFILE PGREQUIRESSL PGGSSENCMODE PGVERIFY_LOG PGVERIFY_CONFIG
-export PGCONNECT_TIMEOUT=10
+fixture_clients
 
 FIXTURE_SERVER_OPTS="-c log_connections=on"
 fixture_start good mitm wrongname expired oldcasrv euserver notls

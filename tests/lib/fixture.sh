@@ -83,3 +83,23 @@ fixture_start() {
 
 # at PORT: a connection string for the test certificate's name on 127.0.0.1.
 at() { echo "host=$PGV_NAME hostaddr=127.0.0.1 port=$1 user=postgres dbname=postgres"; }
+
+# fixture_clients: the programs the integration tests drive, and a clean
+# environment (nothing from the caller's may steer libpq):
+#   SHIM    what to preload; PLAIN, a client linked with libpq alone;
+#   LINKED  a client linked with libpgverify; FAKE, the server answering N.
+# PGVERIFY_TEST_WITHOUT_SHIM=1 takes the shim out of every check: the
+# security checks must then fail, which shows that they can.
+fixture_clients() {
+	SHIM="$PGVERIFY_TEST_PRELOAD$abs_top_builddir/src/.libs/libpgverify.so"
+	PLAIN=$abs_top_builddir/tests/client_plain
+	LINKED=$abs_top_builddir/tests/client_linked
+	FAKE=$abs_top_builddir/tests/fake_server
+	if [ -n "${PGVERIFY_TEST_WITHOUT_SHIM:-}" ]; then
+		SHIM=""
+		LINKED=$PLAIN
+	fi
+	unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSSLMODE PGSSLROOTCERT \
+		PGSERVICE PGSERVICEFILE PGREQUIRESSL PGGSSENCMODE PGVERIFY_LOG PGVERIFY_CONFIG
+	export PGCONNECT_TIMEOUT=10
+}
