@@ -148,3 +148,22 @@ PGPing PQpingParams(const char *const *keywords, const char *const *values,
 	return PING(req,
 		    pgv_real.PQpingParams(keywords, values, expand_dbname));
 }
+
+/*
+ * Every connection attempt passes here first, from inside libpq: its
+ * connectDBStart() calls PQconnectPoll() through the PLT, so the call binds
+ * to this function even when the program started the connection by
+ * calling libpq past the hooks above, as a runtime that looks libpq's
+ * functions up in libpq itself does (Python's ctypes, for psycopg 3).
+ * Such an attempt was never planned: it may go ahead only if its options
+ * already are what the policy demands; otherwise it fails here, before its
+ * first socket.  Attempts the hooks started (the guard is up) and later
+ * polls (past CONNECTION_NEEDED) go straight to libpq.
+ */
+PostgresPollingStatusType PQconnectPoll(PGconn *conn)
+{
+	if (conn && !pgv_shim_nested() && PQstatus(conn) == CONNECTION_NEEDED &&
+	    pgv_shim_allow_started(conn) < 0)
+		return PGRES_POLLING_FAILED;
+	return pgv_real.PQconnectPoll(conn);
+}

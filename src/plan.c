@@ -6,6 +6,7 @@
 #include "plan.h"
 #include "bundle.h"
 #include "config.h"
+#include "sslmode.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,4 +135,62 @@ void pgverify_plan_clear(pgverify_plan *plan)
 		free(plan->request);
 	}
 	memset(plan, 0, sizeof(*plan));
+}
+
+/* Whether settings `s` already hold what decision `d` (ENFORCE) demands. */
+static int already_enforced(const pgverify_settings *s,
+			    const pgverify_decision *d)
+{
+	int have = s->sslmode && *s->sslmode ? pgv_sslmode_parse(s->sslmode)
+					     : PGV_SSL_PREFER;
+
+	return have >= pgv_sslmode_parse(d->sslmode_after) &&
+	       strcmp(d->bundle_source, "connection") == 0 &&
+	       (!d->gssencmode ||
+		(s->gssencmode && strcmp(s->gssencmode, d->gssencmode) == 0));
+}
+
+pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
+				  pgverify_plan *out)
+{
+	const pgverify_decision *d = &out->decision;
+	const pgverify_settings *s = &out->settings;
+	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle()};
+	char err[1024];
+
+	describe_hosts(s, out->hosts, sizeof(out->hosts));
+	pgverify_decide(cfg, s, &ctx, &out->decision);
+	if (d->verdict == PGVERIFY_LEAVE)
+		return out->verdict = PGVERIFY_LEAVE;
+	if (d->verdict == PGVERIFY_REFUSE) {
+		snprintf(out->reason, sizeof(out->reason), "%s: %s", out->hosts,
+			 d->reason);
+		return refuse(out);
+	}
+	if (!already_enforced(s, d)) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "%s: this program started the connection by calling "
+			 "libpq past pgverify (as Python's ctypes does for "
+			 "psycopg 3), so pgverify could not raise its options "
+			 "(sslmode %s, sslrootcert %s, gssencmode %s); give it "
+			 "sslmode=%s sslrootcert=%s%s in its connection string "
+			 "or PGSSLMODE, PGSSLROOTCERT%s",
+			 out->hosts, d->sslmode_before,
+			 s->sslrootcert && *s->sslrootcert ? s->sslrootcert
+							   : "(none)",
+			 s->gssencmode ? s->gssencmode : "(none)",
+			 d->sslmode_after, bundle_file(&ctx, d->sslrootcert),
+			 d->gssencmode ? " gssencmode=disable" : "",
+			 d->gssencmode ? ", PGGSSENCMODE" : "");
+		return refuse(out);
+	}
+	if (pgv_bundle_check_cached(bundle_file(&ctx, d->sslrootcert),
+				    cfg->expiry_warning_days, err,
+				    sizeof(err)) < 0) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "%s: %s (sslrootcert from the connection)", out->hosts,
+			 err);
+		return refuse(out);
+	}
+	return out->verdict = PGVERIFY_ENFORCE;
 }

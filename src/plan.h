@@ -13,4 +13,14 @@
 pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 			  pgverify_plan *out);
 
+/*
+ * A connection libpq was asked to start without the hooks (the program
+ * called libpq past them): its options, merged already into `out->settings`
+ * (owned by the plan), cannot be changed, so it may go ahead only if they
+ * are what pgv_plan() would have made them.  ENFORCE then means "already
+ * enforced"; anything short of that is REFUSE, saying what to set.
+ */
+pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
+				  pgverify_plan *out);
+
 #endif

@@ -59,7 +59,7 @@ static void resolve_all(void)
 	resolved = RESOLVE(PQconnectdb) && RESOLVE(PQconnectdbParams) &&
 		   RESOLVE(PQconnectStart) && RESOLVE(PQconnectStartParams) &&
 		   RESOLVE(PQsetdbLogin) && RESOLVE(PQping) &&
-		   RESOLVE(PQpingParams);
+		   RESOLVE(PQpingParams) && RESOLVE(PQconnectPoll);
 }
 
 int pgv_real_init(void)

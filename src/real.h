@@ -12,6 +12,7 @@ struct pgv_real {
 	__typeof__(PQsetdbLogin) *PQsetdbLogin;
 	__typeof__(PQping) *PQping;
 	__typeof__(PQpingParams) *PQpingParams;
+	__typeof__(PQconnectPoll) *PQconnectPoll;
 };
 
 extern struct pgv_real pgv_real;

@@ -45,4 +45,8 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 
 void pgv_request_free(struct pgv_request *r);
 
+/* The options the policy reads, as `conn` holds them after libpq's merge.
+ * 0, or -1 (out of memory); release with pgverify_settings_clear(). */
+int pgv_settings_from_conn(PGconn *conn, pgverify_settings *out);
+
 #endif

@@ -34,7 +34,7 @@ static int copy_option(char **dst, const char *val)
 	return val && !(*dst = strdup(val)) ? -1 : 0;
 }
 
-static int copy_settings(PGconn *conn, pgverify_settings *out)
+int pgv_settings_from_conn(PGconn *conn, pgverify_settings *out)
 {
 	PQconninfoOption *opts = PQconninfo(conn);
 	int rc = opts ? 0 : -1;
@@ -92,7 +92,7 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 	} else if (!strstr(PQerrorMessage(conn), PROBE_VALUE)) {
 		snprintf(err, errlen, "%s", PQerrorMessage(conn));
 		err[strcspn(err, "\n")] = '\0';
-	} else if (copy_settings(conn, out) < 0) {
+	} else if (pgv_settings_from_conn(conn, out) < 0) {
 		snprintf(err, errlen, "out of memory");
 	} else {
 		rc = 0;

@@ -145,6 +145,26 @@ enum pgv_route pgv_shim_route(struct pgv_request *req, char *reason, size_t len)
 	return route;
 }
 
+int pgv_shim_allow_started(PGconn *conn)
+{
+	pgverify_plan plan;
+	pgverify_verdict verdict = PGVERIFY_REFUSE;
+
+	memset(&plan, 0, sizeof(plan));
+	pthread_once(&once, init);
+	if (!config)
+		snprintf(plan.reason, sizeof(plan.reason),
+			 "bad configuration: %s", config_error);
+	else if (pgv_settings_from_conn(conn, &plan.settings) < 0)
+		snprintf(plan.reason, sizeof(plan.reason), "out of memory");
+	else
+		verdict = pgv_plan_started(config, &plan);
+	if (verdict == PGVERIFY_REFUSE)
+		pgv_log(PGV_LOG_WARNING, "refused: %s", plan.reason);
+	pgverify_plan_clear(&plan);
+	return verdict == PGVERIFY_REFUSE ? -1 : 0;
+}
+
 PGconn *pgv_shim_refused(const char *reason)
 {
 	char keyword[2100];

@@ -23,6 +23,13 @@ enum pgv_route {
 enum pgv_route pgv_shim_route(struct pgv_request *req, char *reason,
 			      size_t len);
 
+/*
+ * For a connection libpq is about to start that did not come through the
+ * hooks (see PQconnectPoll in hooks.c): 0 if it may go ahead, -1 if not,
+ * after logging why.
+ */
+int pgv_shim_allow_started(PGconn *conn);
+
 /* A PGconn in CONNECTION_BAD whose error message carries `reason`, made
  * without touching the network; NULL if libpq itself is missing. */
 PGconn *pgv_shim_refused(const char *reason);

@@ -179,6 +179,30 @@ else
 	done
 fi
 
+# --- libpq called past the hooks (dlsym in libpq itself, as ctypes does) -------
+# The connection's first PQconnectPoll, made inside libpq, still reaches the
+# shim: it may go ahead only with options already as the policy demands.
+out=$(preload "$PLAIN" bypass "$GOOD")
+check "past the hooks, options not raised: refused before connecting" "$out" "^FAIL "
+check "past the hooks: the message says what to set" "$out" \
+	"pgverify: refused: .*calling libpq past pgverify.*give it sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable"
+check "past the hooks, forged server: refused" "$(preload "$PLAIN" bypass "$MITM")" "^FAIL "
+check "past the hooks, no shim: the forged server is accepted" "$("$PLAIN" bypass "$MITM" 2>&1)" "^OK ssl=1$"
+full="sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable"
+check "past the hooks, options already enforced: verified" "$(preload "$PLAIN" bypass "$GOOD $full")" "^OK ssl=1$"
+check "past the hooks, options already enforced, forged: libpq refuses" \
+	"$(preload "$PLAIN" bypass "$MITM $full")" "certificate verify failed"
+check "past the hooks, a Unix socket: left alone" \
+	"$(preload "$PLAIN" bypass "host=$T port=$P_GOOD user=postgres dbname=postgres")" "^OK ssl=0$"
+if /usr/bin/python3 -c "import psycopg" 2>/dev/null; then
+	psycopg3() { LD_PRELOAD="$SHIM" /usr/bin/python3 -c "import psycopg; c = psycopg.connect('$1'); print('ssl', c.execute('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()').fetchone()[0])" 2>&1; }
+	check "psycopg 3 (ctypes), forged server: refused" "$(psycopg3 "$MITM")" "pgverify: refused: .*calling libpq past pgverify"
+	check "psycopg 3 (ctypes), verify-full given: verified" "$(psycopg3 "$GOOD $full")" "^ssl True$"
+else
+	skip "psycopg 3 (ctypes), forged server: refused" "no python3-psycopg"
+	skip "psycopg 3 (ctypes), verify-full given: verified" "no python3-psycopg"
+fi
+
 # --- process safety: stdout is the program's, no descriptor is left open --------
 out=$(LD_PRELOAD="$SHIM" PGVERIFY_LOG=debug "$PLAIN" connectdb "$GOOD" 2>"$T/debug.err")
 check "PGVERIFY_LOG=debug: stdout holds only the program's own output" "$out" "\AOK ssl=1\n\z"

@@ -14,6 +14,8 @@
  *                              runtimes that load libpq with RTLD_DEEPBIND do)
  *   client fds CONNINFO...    (prints the open descriptors, connects to and
  *                              closes each, then prints them again)
+ *   client bypass CONNINFO    (PQconnectStart and PQconnectPoll looked up in
+ *                              libpq itself, as Python's ctypes does)
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -40,12 +42,9 @@ static int report(PGconn *conn)
 	return ok ? 0 : 1;
 }
 
-/* The asynchronous path: PQconnectStartParams, then PQconnectPoll. */
-static PGconn *connect_async(const char *conninfo)
+/* Drive a started connection to its end with `poll_fn`. */
+static PGconn *poll_until_done(PGconn *conn, __typeof__(PQconnectPoll) *poll_fn)
 {
-	const char *kw[] = {"dbname", NULL};
-	const char *val[] = {conninfo, NULL};
-	PGconn *conn = PQconnectStartParams(kw, val, 1);
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 
 	while (conn && PQstatus(conn) != CONNECTION_BAD &&
@@ -55,9 +54,18 @@ static PGconn *connect_async(const char *conninfo)
 		    st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
 		if (poll(&p, 1, 10000) <= 0)
 			break;
-		st = PQconnectPoll(conn);
+		st = poll_fn(conn);
 	}
 	return conn;
+}
+
+/* The asynchronous path: PQconnectStartParams, then PQconnectPoll. */
+static PGconn *connect_async(const char *conninfo)
+{
+	const char *kw[] = {"dbname", NULL};
+	const char *val[] = {conninfo, NULL};
+
+	return poll_until_done(PQconnectStartParams(kw, val, 1), PQconnectPoll);
 }
 
 static PGconn *connect_params(int argc, char **argv)
@@ -86,6 +94,19 @@ static PGconn *connect_deepbind(const char *conninfo)
 	    h ? (__typeof__(PQconnectdb) *)dlsym(h, "PQconnectdb") : NULL;
 
 	return connectdb ? connectdb(conninfo) : NULL;
+}
+
+/* PQconnectStart and PQconnectPoll looked up in libpq itself. */
+static PGconn *connect_bypass(const char *conninfo)
+{
+	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+	__typeof__(PQconnectStart) *start =
+	    h ? (__typeof__(PQconnectStart) *)dlsym(h, "PQconnectStart") : NULL;
+	__typeof__(PQconnectPoll) *poll_fn =
+	    h ? (__typeof__(PQconnectPoll) *)dlsym(h, "PQconnectPoll") : NULL;
+
+	return start && poll_fn ? poll_until_done(start(conninfo), poll_fn)
+				: NULL;
 }
 
 /* What psql -XAtq -c SQL CONNINFO does, for builds where psql cannot run. */
@@ -208,6 +229,8 @@ int main(int argc, char **argv)
 		return connect_fork(argv[2]);
 	if (strcmp(mode, "deepbind") == 0 && argc == 3)
 		return report(connect_deepbind(argv[2]));
+	if (strcmp(mode, "bypass") == 0 && argc == 3)
+		return report(connect_bypass(argv[2]));
 	if (strcmp(mode, "fds") == 0)
 		return connect_each(argc - 2, argv + 2);
 	if (strcmp(mode, "threads") == 0 && argc == 4)
