@@ -125,6 +125,38 @@ check "check of a {region} rule with no region file fails" "$(run check -c "$T/n
 	"bundle $T/nodir/\{region\}.pem \(rule 1\)
   FAILED: cannot read CA bundle(.|
 )*exit=1$"
+# --- bundle --install -------------------------------------------------------------
+mkdir "$T/inst"
+out=$(run bundle --install "$T/inst/ca.pem" "$T/pki/root.pem")
+check "--install into a new file: installs and lists what it adds" "$out" \
+	"^$T/inst/ca.pem: installed 1 certificates from $T/pki/root.pem
+  \+ pgverify test root CA  ([0-9A-F]{2}:){31}[0-9A-F]{2}
+  \(there was no usable bundle at $T/inst/ca.pem before\)
+exit=0$"
+check "--install: the file is mode 0644" "$(stat -c %a "$T/inst/ca.pem")" "^644$"
+out=$(run bundle --install "$T/inst/ca.pem" "$T/pki/regions.pem")
+check "--install over a bundle: the CAs added, none removed" "$out" \
+	"installed 3 certificates(.|
+)*\+ Amazon RDS us-east-1 Root CA \(pgverify test\)(.|
+)*\+ Amazon RDS eu-west-1 Root CA \(pgverify test\)(.|
+)*exit=0$"
+check "--install --json: the changes" \
+	"$(json "d['installed'], [(c['change'], c['subject']) for c in d['changes']]" bundle --json --install "$T/inst/ca.pem" "$T/pki/usroot.pem")" \
+	"^True \[\('removed', 'pgverify test root CA'\), \('removed', 'Amazon RDS eu-west-1 Root CA \(pgverify test\)'\)\], exit=0$"
+before=$(sha256sum <"$T/inst/ca.pem")
+check "--install of garbage: refused, exit 1" "$(run bundle --install "$T/inst/ca.pem" "$T/garbage-middle.pem")" \
+	"is not a valid PEM certificate.*; $T/inst/ca.pem is unchanged
+exit=1$"
+check "--install of a server certificate: refused, a bundle holds CAs" "$(run bundle --install "$T/inst/ca.pem" "$T/pki/good.crt")" \
+	"certificate 1 \(db1.abc123.us-east-1.rds.amazonaws.com\) is not a CA(.|
+)*exit=1$"
+check "--install of expired CAs only: refused" "$(run bundle --install "$T/inst/ca.pem" "$T/pki/oldca.pem")" \
+	"every certificate in $T/pki/oldca.pem has expired; $T/inst/ca.pem is unchanged
+exit=1$"
+check "--install of a missing file: refused" "$(run bundle --install "$T/inst/ca.pem" "$T/none.pem")" "cannot copy(.|
+)*exit=1$"
+check "after every refusal the bundle is byte for byte what it was" "$(sha256sum <"$T/inst/ca.pem")" "^${before%% *}"
+check "--install leaves no temporary file behind" "$(ls -A "$T/inst")" "\Aca.pem\n\z"
 check "--split leaves no temporary file behind" "$(ls -A "$T/split")" "\Aeu-west-1.pem
 us-east-1.pem\n\z"
 

@@ -2,15 +2,17 @@
  * pgverify bundle FILE...: every certificate of each file, with validity,
  * days left and SHA-256 fingerprint.  Exit 1 if a file could not serve as a
  * bundle (unreadable, malformed, or every certificate expired).
- * With --split DIR, split.c.
+ * With --split DIR, split.c; with --install DEST, install.c.
  */
 #include "cli.h"
 #include "json.h"
 
 #include <time.h>
 
-static const char usage[] = "pgverify bundle [--json] FILE...\n"
-			    "       pgverify bundle [--json] --split DIR FILE";
+static const char usage[] =
+    "pgverify bundle [--json] FILE...\n"
+    "       pgverify bundle [--json] --split DIR FILE\n"
+    "       pgverify bundle [--json] --install DEST FILE";
 
 struct listing {
 	struct json *j; /* NULL: human output */
@@ -85,18 +87,23 @@ int cmd_bundle(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct json j;
-	int status, first = cli_options(argc, argv, usage, CLI_JSON | CLI_SPLIT,
-					&o, &status);
+	int status, first = cli_options(argc, argv, usage,
+					CLI_JSON | CLI_SPLIT | CLI_INSTALL, &o,
+					&status);
 	int bad = 0;
 
 	if (first < 0)
 		return status;
-	if (first >= argc || o.config || (o.split && first + 1 != argc)) {
+	if (first >= argc || o.config ||
+	    ((o.split || o.install) && first + 1 != argc) ||
+	    (o.split && o.install)) {
 		fprintf(stderr, "usage: %s\n", usage);
 		return EXIT_USAGE;
 	}
 	if (o.split)
 		return bundle_split(o.split, argv[first], o.json);
+	if (o.install)
+		return bundle_install(o.install, argv[first], o.json);
 	json_init(&j, stdout);
 	if (o.json)
 		json_open(&j, NULL, '[');

@@ -10,14 +10,15 @@
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
 struct cli_opts {
-	const char *config; /* -c FILE */
-	int json;	    /* --json */
-	const char *split;  /* --split DIR (bundle) */
-	int first;	    /* index of the first operand */
+	const char *config;  /* -c FILE */
+	int json;	     /* --json */
+	const char *split;   /* --split DIR (bundle) */
+	const char *install; /* --install DEST (bundle) */
+	int first;	     /* index of the first operand */
 };
 
 /* What a subcommand accepts beyond -c and -h. */
-enum { CLI_JSON = 1, CLI_SPLIT = 2 };
+enum { CLI_JSON = 1, CLI_SPLIT = 2, CLI_INSTALL = 4 };
 
 /*
  * Parse the options of the subcommands (-c FILE, -h, and what `allowed`
@@ -52,5 +53,8 @@ int cmd_bundle(int argc, char **argv);
 
 /* pgverify bundle --split DIR FILE: see split.c. */
 int bundle_split(const char *dir, const char *file, int json);
+
+/* pgverify bundle --install DEST FILE: see install.c. */
+int bundle_install(const char *dest, const char *src, int json);
 
 #endif

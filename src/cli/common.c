@@ -12,6 +12,7 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 	    {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"split", required_argument, NULL, 's'},
+	    {"install", required_argument, NULL, 'i'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
@@ -27,6 +28,8 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 			o->json = 1;
 		} else if (c == 's' && (allowed & CLI_SPLIT)) {
 			o->split = optarg;
+		} else if (c == 'i' && (allowed & CLI_INSTALL)) {
+			o->install = optarg;
 		} else if (c == 'h') {
 			printf("usage: %s\n", usage);
 			*status = EXIT_OK;

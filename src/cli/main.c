@@ -26,6 +26,9 @@ static const char help[] =
     "SHA-256 fingerprint\n"
     "  bundle [--json] --split DIR FILE      split by AWS region: "
     "DIR/<region>.pem\n"
+    "  bundle [--json] --install DEST FILE   check FILE, list the CAs "
+    "added, removed;\n"
+    "                                        replace DEST atomically\n"
     "  --version | --help\n"
     "\n"
     "-c FILE   use FILE instead of $PGVERIFY_CONFIG or " PGVERIFY_SYSCONFDIR
