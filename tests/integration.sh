@@ -194,13 +194,15 @@ check "past the hooks, options already enforced, forged: libpq refuses" \
 	"$(preload "$PLAIN" bypass "$MITM $full")" "certificate verify failed"
 check "past the hooks, a Unix socket: left alone" \
 	"$(preload "$PLAIN" bypass "host=$T port=$P_GOOD user=postgres dbname=postgres")" "^OK ssl=0$"
-if /usr/bin/python3 -c "import psycopg" 2>/dev/null; then
+# An uninstrumented python with the ASan runtime preloaded hangs at exit,
+# as psql does (see fixture.sh): psycopg 3 runs in the normal build.
+if [ -z "$PGVERIFY_TEST_PRELOAD" ] && /usr/bin/python3 -c "import psycopg" 2>/dev/null; then
 	psycopg3() { LD_PRELOAD="$SHIM" /usr/bin/python3 -c "import psycopg; c = psycopg.connect('$1'); print('ssl', c.execute('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()').fetchone()[0])" 2>&1; }
 	check "psycopg 3 (ctypes), forged server: refused" "$(psycopg3 "$MITM")" "pgverify: refused: .*calling libpq past pgverify"
 	check "psycopg 3 (ctypes), verify-full given: verified" "$(psycopg3 "$GOOD $full")" "^ssl True$"
 else
-	skip "psycopg 3 (ctypes), forged server: refused" "no python3-psycopg"
-	skip "psycopg 3 (ctypes), verify-full given: verified" "no python3-psycopg"
+	skip "psycopg 3 (ctypes), forged server: refused" "no python3-psycopg, or the sanitizer build"
+	skip "psycopg 3 (ctypes), verify-full given: verified" "no python3-psycopg, or the sanitizer build"
 fi
 
 # --- process safety: stdout is the program's, no descriptor is left open --------
