@@ -59,6 +59,41 @@ static pgverify_verdict refuse(pgverify_plan *out)
 	return out->verdict;
 }
 
+/* The policy's LEAVE or REFUSE, as the plan's verdict and reason. */
+static pgverify_verdict settle(pgverify_plan *out)
+{
+	const pgverify_decision *d = &out->decision;
+
+	if (d->verdict == PGVERIFY_LEAVE) {
+		snprintf(out->reason, sizeof(out->reason), "%s", d->reason);
+		return out->verdict = PGVERIFY_LEAVE;
+	}
+	snprintf(out->reason, sizeof(out->reason), "%s: %s", out->hosts,
+		 d->reason);
+	return refuse(out);
+}
+
+/* The bundle the decision names must serve; -1 with out->reason if not,
+ * saying where the bundle came from. */
+static int check_bundle(const pgverify_config *cfg, const pgverify_context *ctx,
+			pgverify_plan *out)
+{
+	const pgverify_decision *d = &out->decision;
+	char err[1024];
+
+	if (pgv_bundle_check_cached(bundle_file(ctx, d->sslrootcert),
+				    cfg->expiry_warning_days, err,
+				    sizeof(err)) == 0)
+		return 0;
+	snprintf(out->reason, sizeof(out->reason),
+		 "%s: %s (sslrootcert from the %s%s%s%s)", out->hosts, err,
+		 d->bundle_source, d->rule ? " " : "", d->rule ? d->rule : "",
+		 d->region[0] ? " for its region; pgverify bundle --split DIR "
+				"BUNDLE writes one file per region"
+			      : "");
+	return -1;
+}
+
 pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 			  pgverify_plan *out)
 {
@@ -77,28 +112,10 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 	out->values = req->values;
 	out->expand_dbname = req->expand_dbname;
 	pgverify_decide(cfg, &out->settings, &ctx, &out->decision);
-	if (d->verdict == PGVERIFY_LEAVE) {
-		snprintf(out->reason, sizeof(out->reason), "%s", d->reason);
-		return out->verdict = PGVERIFY_LEAVE;
-	}
-	if (d->verdict == PGVERIFY_REFUSE) {
-		snprintf(out->reason, sizeof(out->reason), "%s: %s", out->hosts,
-			 d->reason);
+	if (d->verdict != PGVERIFY_ENFORCE)
+		return settle(out);
+	if (check_bundle(cfg, &ctx, out) < 0)
 		return refuse(out);
-	}
-	if (pgv_bundle_check_cached(bundle_file(&ctx, d->sslrootcert),
-				    cfg->expiry_warning_days, err,
-				    sizeof(err)) < 0) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "%s: %s (sslrootcert from the %s%s%s%s)", out->hosts,
-			 err, d->bundle_source, d->rule ? " " : "",
-			 d->rule ? d->rule : "",
-			 d->region[0] ? " for its region; pgverify bundle "
-					"--split DIR BUNDLE writes one file "
-					"per region"
-				      : "");
-		return refuse(out);
-	}
 	if (append(req, d) < 0) {
 		snprintf(out->reason, sizeof(out->reason), "%s", req->error);
 		return refuse(out);
@@ -156,17 +173,11 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 	const pgverify_decision *d = &out->decision;
 	const pgverify_settings *s = &out->settings;
 	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle()};
-	char err[1024];
 
 	describe_hosts(s, out->hosts, sizeof(out->hosts));
 	pgverify_decide(cfg, s, &ctx, &out->decision);
-	if (d->verdict == PGVERIFY_LEAVE)
-		return out->verdict = PGVERIFY_LEAVE;
-	if (d->verdict == PGVERIFY_REFUSE) {
-		snprintf(out->reason, sizeof(out->reason), "%s: %s", out->hosts,
-			 d->reason);
-		return refuse(out);
-	}
+	if (d->verdict != PGVERIFY_ENFORCE)
+		return settle(out);
 	if (!already_enforced(s, d)) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "%s: this program started the connection by calling "
@@ -184,13 +195,7 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 			 d->gssencmode ? ", PGGSSENCMODE" : "");
 		return refuse(out);
 	}
-	if (pgv_bundle_check_cached(bundle_file(&ctx, d->sslrootcert),
-				    cfg->expiry_warning_days, err,
-				    sizeof(err)) < 0) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "%s: %s (sslrootcert from the connection)", out->hosts,
-			 err);
+	if (check_bundle(cfg, &ctx, out) < 0)
 		return refuse(out);
-	}
 	return out->verdict = PGVERIFY_ENFORCE;
 }
