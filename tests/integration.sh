@@ -189,6 +189,9 @@ check "past the hooks: the message says what to set" "$out" \
 check "past the hooks, forged server: refused" "$(preload "$PLAIN" bypass "$MITM")" "^FAIL "
 check "past the hooks, no shim: the forged server is accepted" "$("$PLAIN" bypass "$MITM" 2>&1)" "^OK ssl=1$"
 full="sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable"
+check "PQreset of a connection the hooks made passes the backstop: verified again" \
+	"$(PGVERIFY_LOG=info preload "$PLAIN" reset "$GOOD")" "^OK ssl=1$"
+check "PQreset, linked: verified again" "$("$LINKED" reset "$GOOD" 2>&1)" "^OK ssl=1$"
 check "past the hooks, options already enforced: verified" "$(preload "$PLAIN" bypass "$GOOD $full")" "^OK ssl=1$"
 check "past the hooks, options already enforced, forged: libpq refuses" \
 	"$(preload "$PLAIN" bypass "$MITM $full")" "certificate verify failed"

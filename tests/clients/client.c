@@ -16,6 +16,8 @@
  *                              closes each, then prints them again)
  *   client bypass CONNINFO    (PQconnectStart and PQconnectPoll looked up in
  *                              libpq itself, as Python's ctypes does)
+ *   client reset CONNINFO     (connect, then PQreset, as psql does after
+ *                              losing the server)
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -229,6 +231,12 @@ int main(int argc, char **argv)
 		return connect_fork(argv[2]);
 	if (strcmp(mode, "deepbind") == 0 && argc == 3)
 		return report(connect_deepbind(argv[2]));
+	if (strcmp(mode, "reset") == 0 && argc == 3) {
+		PGconn *conn = PQconnectdb(argv[2]);
+		if (PQstatus(conn) == CONNECTION_OK)
+			PQreset(conn);
+		return report(conn);
+	}
 	if (strcmp(mode, "bypass") == 0 && argc == 3)
 		return report(connect_bypass(argv[2]));
 	if (strcmp(mode, "fds") == 0)
