@@ -23,8 +23,11 @@
 #define PROBE_KEYWORD "target_session_attrs"
 #define PROBE_VALUE   "pgverify-merge-probe"
 
-static const char *const probe[][2] = {{"user", "pgverify-merge-probe"},
-				       {"password", "pgverify-merge-probe"},
+/* The user and password values differ from PROBE_VALUE, so that only
+ * libpq's complaint about the probe keyword can match the marker test
+ * below, whatever else libpq's message might quote. */
+static const char *const probe[][2] = {{"user", "pgverify"},
+				       {"password", "pgverify"},
 				       {PROBE_KEYWORD, PROBE_VALUE}};
 #define NPROBE (sizeof(probe) / sizeof(*probe))
 
