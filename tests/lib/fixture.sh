@@ -20,7 +20,7 @@ lib=$(dirname "${BASH_SOURCE[0]}")
 # sanitizers an uninstrumented psql with the ASan runtime preloaded hangs at
 # exit (p11-kit's destructor deadlocks in freelocale, with or without
 # pgverify), so there our instrumented client does what psql does.
-if [ -n "${PGVERIFY_TEST_PRELOAD# }" ]; then
+if [ -n "${PGVERIFY_TEST_PRELOAD:-}" ] && [ -n "${PGVERIFY_TEST_PRELOAD# }" ]; then
 	PGVERIFY_TEST_PRELOAD="${PGVERIFY_TEST_PRELOAD# } "
 	export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=1
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
