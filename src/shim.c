@@ -1,7 +1,8 @@
 /*
- * Process state of the preloaded or linked library: the configuration,
- * loaded once (pthread_once, from a constructor and from every hook), and
- * the route each connection takes, decided by pgv_plan().
+ * Process state of the preloaded or linked library: the configuration and
+ * the bindings (bind.c), set up once (pthread_once, from a constructor and
+ * from every entry), and the route each connection takes, decided by
+ * pgv_plan().
  */
 #include "shim.h"
 #include "config.h"
@@ -9,31 +10,24 @@
 #include "plan.h"
 #include "real.h"
 
-#include <dlfcn.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Written once by init() under `once`; read without a lock after
+ * pthread_once() has returned, which orders the reads after the writes. */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pgverify_config *config; /* NULL: config_error says why */
 static char config_error[1024];
-static __thread int depth;
+static char bind_error[1024]; /* non-empty: refuse every connection */
+static size_t error_offset;   /* of PGconn's error buffer; 0: unknown */
+static void (*append_error)(void *buf, const char *str);
 
-int pgv_shim_nested(void)
-{
-	return depth > 0;
-}
-
-void pgv_shim_enter(void)
-{
-	depth++;
-}
-
-void pgv_shim_leave(void)
-{
-	depth--;
-}
+/* The calls being forwarded on this thread, innermost first; this thread
+ * alone reads and writes it. */
+static __thread struct pgv_shim_call *innermost;
 
 /* PGVERIFY_LOG overrides the file; a bad value is reported, not fatal:
  * the log level does not weaken anything. */
@@ -56,29 +50,66 @@ static void configure_logging(void)
 	pgv_log_configure(level, target);
 }
 
-/*
- * Linked mode works only if the program's references to libpq's names bind
- * to ours, which needs -lpgverify before -lpq.  Say so loudly if not.
- */
-static void check_link_order(void)
-{
-	void *first = dlsym(RTLD_DEFAULT, "PQconnectdb");
+/* libpq's PQExpBufferData, which PQerrorMessage() returns the data of. */
+struct expbuf {
+	char *data;
+	size_t len, maxlen;
+};
 
-	if (first && !pgv_real_is_own(first))
-		pgv_log(PGV_LOG_ERROR,
-			"libpq's PQconnectdb is bound ahead of libpgverify's: "
-			"connections of this program are NOT verified; link "
-			"with $(pkg-config --libs pgverify) (-lpgverify before "
-			"-lpq) or preload libpgverify.so");
+/*
+ * Where a PGconn keeps its error message, found once from a PGconn libpq
+ * failed without connecting: the word that holds PQerrorMessage()'s
+ * pointer, followed by its length.  Used only to say why the backstop
+ * failed an attempt; unknown means no message, never a different answer.
+ */
+static void find_error_buffer(void)
+{
+	const char *kw[] = {"pgverify-no-such-option", NULL};
+	const char *val[] = {"x", NULL}; /* empty values are skipped */
+	PGconn *c = pgv_real.PQconnectStartParams(kw, val, 0);
+	const char *msg = c ? PQerrorMessage(c) : NULL;
+	size_t size = c ? malloc_usable_size(c) : 0;
+
+	append_error = (void (*)(void *, const char *))dlsym(
+	    RTLD_NEXT, "appendPQExpBufferStr");
+	for (size_t off = 0; msg && *msg && off + sizeof(struct expbuf) <= size;
+	     off += sizeof(void *)) {
+		const struct expbuf *b = (const void *)((const char *)c + off);
+		if (b->data == msg && b->len == strlen(msg)) {
+			error_offset = off;
+			break;
+		}
+	}
+	PQfinish(c);
+}
+
+static void bind_hooks(void)
+{
+	size_t n;
+	const struct pgv_hook *hooks;
+
+	if (pgv_real_init() < 0) {
+		snprintf(bind_error, sizeof(bind_error),
+			 "libpq's connection functions were not found");
+		return;
+	}
+	hooks = pgv_hooks(&n);
+	if (pgv_bind(hooks, n, bind_error, sizeof(bind_error)) < 0 &&
+	    !bind_error[0])
+		snprintf(bind_error, sizeof(bind_error), "binding failed");
+	find_error_buffer();
 }
 
 static void init(void)
 {
-	pgv_real_init();
+	bind_hooks();
 	config =
 	    pgverify_config_load_default(config_error, sizeof(config_error));
 	configure_logging();
-	check_link_order();
+	if (bind_error[0])
+		pgv_log(PGV_LOG_ERROR,
+			"%s: every connection of this program will be refused",
+			bind_error);
 	pgv_debug("initialised: config %s, libpq %d",
 		  config ? (config->path ? config->path : "built-in defaults")
 			 : "FAILED",
@@ -106,6 +137,10 @@ static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 	pgverify_plan plan;
 	enum pgv_route route = PGV_ROUTE_REFUSED;
 
+	if (bind_error[0]) {
+		snprintf(reason, len, "%s", bind_error);
+		return route;
+	}
 	if (!config) {
 		snprintf(reason, len, "bad configuration: %s", config_error);
 		return route;
@@ -128,39 +163,83 @@ static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 	return route;
 }
 
-enum pgv_route pgv_shim_route(struct pgv_request *req, char *reason, size_t len)
+enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
+			      struct pgv_request *req)
 {
 	enum pgv_route route;
 
 	pthread_once(&once, init);
-	if (pgv_real_init() < 0) {
-		snprintf(reason, len,
-			 "libpq's connection functions were not found");
+	sc->forwarded = NULL;
+	sc->reason[0] = '\0';
+	sc->outer = innermost;
+	innermost = sc;
+	pgv_replay_begin(&sc->replay);
+	route = decide(req, sc->reason, sizeof(sc->reason));
+	if (route != PGV_ROUTE_REFUSED && sc->replay.failed) {
+		snprintf(sc->reason, sizeof(sc->reason),
+			 "the connection's environment or service file could "
+			 "not be read once for pgverify and libpq alike (out of "
+			 "memory, or a service file over 1 MiB)");
 		route = PGV_ROUTE_REFUSED;
-	} else {
-		route = decide(req, reason, len);
 	}
 	if (route == PGV_ROUTE_REFUSED)
-		pgv_log(PGV_LOG_WARNING, "refused: %s", reason);
+		pgv_log(PGV_LOG_WARNING, "refused: %s", sc->reason);
+	else
+		pgv_replay_switch(&sc->replay);
 	return route;
 }
 
-int pgv_shim_allow_started(PGconn *conn)
+void pgv_shim_forwarding(struct pgv_shim_call *sc, const void *args)
+{
+	sc->forwarded = args;
+}
+
+void pgv_shim_end(struct pgv_shim_call *sc)
+{
+	pgv_replay_end(&sc->replay);
+	innermost = sc->outer;
+}
+
+int pgv_shim_is_forwarded(const void *args)
+{
+	return args && innermost && innermost->forwarded == args;
+}
+
+static void set_error(PGconn *conn, const char *reason)
+{
+	char msg[2200];
+	struct expbuf *b =
+	    error_offset ? (void *)((char *)conn + error_offset) : NULL;
+
+	if (!b || !append_error || b->data != PQerrorMessage(conn))
+		return;
+	snprintf(msg, sizeof(msg), "pgverify refused this connection: %s\n",
+		 reason);
+	append_error(b, msg);
+}
+
+int pgv_shim_check_started(PGconn *conn)
 {
 	pgverify_plan plan;
 	pgverify_verdict verdict = PGVERIFY_REFUSE;
 
-	memset(&plan, 0, sizeof(plan));
 	pthread_once(&once, init);
-	if (!config)
+	if (!conn || PQstatus(conn) != CONNECTION_NEEDED)
+		return 0;
+	memset(&plan, 0, sizeof(plan));
+	if (bind_error[0])
+		snprintf(plan.reason, sizeof(plan.reason), "%s", bind_error);
+	else if (!config)
 		snprintf(plan.reason, sizeof(plan.reason),
 			 "bad configuration: %s", config_error);
 	else if (pgv_settings_from_conn(conn, &plan.settings) < 0)
 		snprintf(plan.reason, sizeof(plan.reason), "out of memory");
 	else
 		verdict = pgv_plan_started(config, &plan);
-	if (verdict == PGVERIFY_REFUSE)
+	if (verdict == PGVERIFY_REFUSE) {
 		pgv_log(PGV_LOG_WARNING, "refused: %s", plan.reason);
+		set_error(conn, plan.reason);
+	}
 	pgverify_plan_clear(&plan);
 	return verdict == PGVERIFY_REFUSE ? -1 : 0;
 }
@@ -178,4 +257,24 @@ PGconn *pgv_shim_refused(const char *reason)
 	snprintf(keyword, sizeof(keyword),
 		 "pgverify refused this connection: %s", reason);
 	return pgv_real.PQconnectStartParams(kw, val, 0);
+}
+
+void *pgv_shim_dlmopen(Lmid_t lmid, const char *file, int mode)
+{
+	static void *(*real_dlmopen)(Lmid_t, const char *, int);
+	char err[1024];
+	void *h;
+
+	pthread_once(&once, init);
+	if (!real_dlmopen)
+		real_dlmopen = (void *(*)(Lmid_t, const char *, int))dlsym(
+		    RTLD_NEXT, "dlmopen");
+	h = real_dlmopen ? real_dlmopen(lmid, file, mode) : NULL;
+	if (h && pgv_bind_namespace(h, err, sizeof(err)) < 0) {
+		pgv_log(PGV_LOG_ERROR, "dlmopen(%s): %s", file ? file : "NULL",
+			err);
+		dlclose(h);
+		h = NULL;
+	}
+	return h;
 }

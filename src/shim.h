@@ -1,12 +1,16 @@
 /*
- * The shim's process state and its one decision point.  hooks.c asks
- * pgv_shim_route() what to do with a request and forwards accordingly.
+ * The shim's process state and its one decision point.  hooks.c turns each
+ * call into a request, asks pgv_shim_begin() what to do with it, forwards
+ * accordingly and ends with pgv_shim_end().
  */
 #ifndef PGV_SHIM_H
 #define PGV_SHIM_H
 
+#include "bind.h"
+#include "replay.h"
 #include "request.h"
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
 
 enum pgv_route {
@@ -15,35 +19,46 @@ enum pgv_route {
 	PGV_ROUTE_REFUSED    /* do not connect: pgv_shim_refused(reason) */
 };
 
-/*
- * Decide for one request.  On REWRITTEN the enforced keywords have been
- * appended to `req`; on REFUSED `reason` holds the user-facing reason, which
- * has already been logged.
- */
-enum pgv_route pgv_shim_route(struct pgv_request *req, char *reason,
-			      size_t len);
+/* One call through pgverify, from pgv_shim_begin() to pgv_shim_end(). */
+struct pgv_shim_call {
+	struct pgv_replay replay; /* what libpq read while it was planned */
+	const void *forwarded;	  /* the argument handed on to libpq */
+	struct pgv_shim_call *outer;
+	char reason[2048]; /* REFUSED: why, already logged */
+};
 
 /*
- * For a connection libpq is about to start that did not come through the
- * hooks (see PQconnectPoll in hooks.c): 0 if it may go ahead, -1 if not,
- * after logging why.
+ * Plan one request.  On REWRITTEN the enforced keywords have been appended
+ * to `req`.  Until pgv_shim_end(), libpq is given on this thread exactly
+ * what it read while the request was planned (replay.h).
  */
-int pgv_shim_allow_started(PGconn *conn);
+enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
+			      struct pgv_request *req);
+
+/* The call is now being forwarded with `args` (a conninfo string or a
+ * keyword array): libpq's internal call with the same `args` is its own. */
+void pgv_shim_forwarding(struct pgv_shim_call *sc, const void *args);
+void pgv_shim_end(struct pgv_shim_call *sc);
+
+/* Whether `args` are those of the call pgverify is forwarding on this
+ * thread right now: libpq calling from one entry point into another. */
+int pgv_shim_is_forwarded(const void *args);
+
+/*
+ * For a connection libpq is about to start (its first PQconnectPoll()):
+ * 0 if it may go ahead, -1 if not, after logging why and putting the reason
+ * in its error message.  See PQconnectPoll in hooks.c.
+ */
+int pgv_shim_check_started(PGconn *conn);
 
 /* A PGconn in CONNECTION_BAD whose error message carries `reason`, made
  * without touching the network; NULL if libpq itself is missing. */
 PGconn *pgv_shim_refused(const char *reason);
 
-/*
- * The reentrancy guard.  libpq's PQconnectdb calls PQconnectStart (and
- * PQconnectdbParams calls PQconnectStartParams, PQping* call
- * PQconnectStart*) through its PLT, so a call the shim forwards comes back
- * into the shim.  Only a call made while the shim itself is inside libpq is
- * skipped: a program whose own calls bypass the shim (RTLD_DEEPBIND) still
- * gets its inner call checked.
- */
-int pgv_shim_nested(void);
-void pgv_shim_enter(void);
-void pgv_shim_leave(void);
+/* dlmopen(), then pgverify in the new namespace: see bind.h. */
+void *pgv_shim_dlmopen(Lmid_t lmid, const char *file, int mode);
+
+/* The interposed functions, with libpq's own (hooks.c). */
+const struct pgv_hook *pgv_hooks(size_t *n);
 
 #endif

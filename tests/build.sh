@@ -8,11 +8,11 @@ command -v readelf >/dev/null || skip_all "no readelf"
 check "libpgverify.so carries NEEDED libpq.so.5 (dlsym RTLD_NEXT needs it)" \
 	"$(readelf -d "$so")" "NEEDED.*\[libpq\.so\.5\]"
 exported=$(nm -D --defined-only "$so" | awk '$2 == "T" || $2 == "D" || $2 == "B" { print $3 }' | sort | tr '\n' ' ')
-expected="PQconnectPoll PQconnectStart PQconnectStartParams PQconnectdb PQconnectdbParams PQping PQpingParams PQsetdbLogin"
-check "exports exactly the eight interposed libpq names" \
+expected="PQconnectPoll PQconnectStart PQconnectStartParams PQconnectdb PQconnectdbParams PQping PQpingParams PQsetdbLogin dlmopen"
+check "exports exactly the eight interposed libpq names and dlmopen" \
 	"$(echo $(echo "$exported" | tr ' ' '\n' | grep -v '^pgverify_'))" "^$expected$"
 check_not "every other export is pgverify_ API" \
-	"$(echo "$exported" | tr ' ' '\n' | grep -Ev '^(PQ|pgverify_|$)')" "."
+	"$(echo "$exported" | tr ' ' '\n' | grep -Ev '^(PQ|pgverify_|dlmopen$|$)')" "."
 for page in pgverify.1 pgverify.conf.5 libpgverify.3; do
 	if command -v groff >/dev/null; then
 		check "man page $page renders without warnings" \

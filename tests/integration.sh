@@ -179,33 +179,49 @@ else
 	done
 fi
 
-# --- libpq called past the hooks (dlsym in libpq itself, as ctypes does) -------
-# The connection's first PQconnectPoll, made inside libpq, still reaches the
-# shim: it may go ahead only with options already as the policy demands.
-out=$(preload "$PLAIN" bypass "$GOOD")
-check "past the hooks, options not raised: refused before connecting" "$out" "^FAIL "
-check "past the hooks: the message says what to set" "$out" \
-	"pgverify: refused: .*calling libpq past pgverify.*give it sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable"
-check "past the hooks, forged server: refused" "$(preload "$PLAIN" bypass "$MITM")" "^FAIL "
-check "past the hooks, no shim: the forged server is accepted" "$("$PLAIN" bypass "$MITM" 2>&1)" "^OK ssl=1$"
+# --- libpq's functions looked up in libpq itself (dlsym, as ctypes does) ------
+# libpq's own symbol table names pgverify's functions: upgraded like any other.
+check "dlsym on libpq: upgraded and verified" \
+	"$(PGVERIFY_LOG=info preload "$PLAIN" bypass "$GOOD")" "sslmode prefer -> verify-full(.|
+)*^OK ssl=1$"
+check "dlsym on libpq, forged server: refused" "$(preload "$PLAIN" bypass "$MITM")" "^FAIL .*certificate verify failed"
+check "dlsym on libpq, no shim: the forged server is accepted" "$("$PLAIN" bypass "$MITM" 2>&1)" "^OK ssl=1$"
+check "RTLD_DEEPBIND: upgraded and verified" "$(preload "$PLAIN" deepbind "$GOOD")" "^OK ssl=1$"
+check "RTLD_DEEPBIND, forged server: refused" "$(preload "$PLAIN" deepbind "$MITM")" "^FAIL .*certificate verify failed"
+# --- past every symbol table: the backstop at the attempt's first poll -----------
+# A program that computes libpq's addresses itself reaches the PQconnectPoll
+# backstop only where libpq calls it through its PLT (not -Bsymbolic-functions).
+start_offset=$(nm -D --defined-only "$(libpq_path)" | awk '$3 == "PQconnectStart" { print $1 }')
+if objdump -d "$(libpq_path)" | grep -q 'call.*<PQconnectPoll@plt>'; then
+	out=$(preload "$PLAIN" raw "$start_offset" "$GOOD")
+	check "past every symbol table, options not raised: refused before connecting" "$out" "^FAIL "
+	check "past every symbol table: PQerrorMessage says what to set" "$out" \
+		"^FAIL 1 pgverify refused this connection: .*calling libpq past pgverify.*give it sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable"
+	check "past every symbol table, forged server: refused" "$(preload "$PLAIN" raw "$start_offset" "$MITM")" "^FAIL "
+else
+	for n in 1 2 3; do skip "past every symbol table ($n)" "this libpq calls PQconnectPoll internally (-Bsymbolic-functions)"; done
+fi
+check "past every symbol table, no shim: the forged server is accepted" \
+	"$("$PLAIN" raw "$start_offset" "$MITM" 2>&1)" "^OK ssl=1$"
 full="sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable"
 check "PQreset of a connection the hooks made passes the backstop: verified again" \
 	"$(PGVERIFY_LOG=info preload "$PLAIN" reset "$GOOD")" "^OK ssl=1$"
 check "PQreset, linked: verified again" "$("$LINKED" reset "$GOOD" 2>&1)" "^OK ssl=1$"
-check "past the hooks, options already enforced: verified" "$(preload "$PLAIN" bypass "$GOOD $full")" "^OK ssl=1$"
-check "past the hooks, options already enforced, forged: libpq refuses" \
-	"$(preload "$PLAIN" bypass "$MITM $full")" "certificate verify failed"
-check "past the hooks, a Unix socket: left alone" \
-	"$(preload "$PLAIN" bypass "host=$T port=$P_GOOD user=postgres dbname=postgres")" "^OK ssl=0$"
+check "past every symbol table, options already enforced: verified" \
+	"$(preload "$PLAIN" raw "$start_offset" "$GOOD $full")" "^OK ssl=1$"
+check "past every symbol table, options already enforced, forged: libpq refuses" \
+	"$(preload "$PLAIN" raw "$start_offset" "$MITM $full")" "certificate verify failed"
+check "past every symbol table, a Unix socket: left alone" \
+	"$(preload "$PLAIN" raw "$start_offset" "host=$T port=$P_GOOD user=postgres dbname=postgres")" "^OK ssl=0$"
 # An uninstrumented python with the ASan runtime preloaded hangs at exit,
 # as psql does (see fixture.sh): psycopg 3 runs in the normal build.
 if [ -z "$PGVERIFY_TEST_PRELOAD" ] && /usr/bin/python3 -c "import psycopg" 2>/dev/null; then
 	psycopg3() { LD_PRELOAD="$SHIM" /usr/bin/python3 -c "import psycopg; c = psycopg.connect('$1'); print('ssl', c.execute('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()').fetchone()[0])" 2>&1; }
-	check "psycopg 3 (ctypes), forged server: refused" "$(psycopg3 "$MITM")" "pgverify: refused: .*calling libpq past pgverify"
-	check "psycopg 3 (ctypes), verify-full given: verified" "$(psycopg3 "$GOOD $full")" "^ssl True$"
+	check "psycopg 3 (ctypes), forged server: refused" "$(psycopg3 "$MITM")" "certificate verify failed"
+	check "psycopg 3 (ctypes), nothing set: upgraded and verified" "$(psycopg3 "$GOOD")" "^ssl True$"
 else
 	skip "psycopg 3 (ctypes), forged server: refused" "no python3-psycopg, or the sanitizer build"
-	skip "psycopg 3 (ctypes), verify-full given: verified" "no python3-psycopg, or the sanitizer build"
+	skip "psycopg 3 (ctypes), nothing set: upgraded and verified" "no python3-psycopg, or the sanitizer build"
 fi
 
 # --- process safety: stdout is the program's, no descriptor is left open --------
@@ -244,8 +260,14 @@ if [ -n "$SHIM" ] && command -v pkg-config >/dev/null && command -v cc >/dev/nul
 	fi
 	if cc $PGVERIFY_TEST_CFLAGS -o "$T/wrongorder" "$abs_top_srcdir/tests/clients/client.c" $(pkg-config --cflags pgverify) \
 		-L"$abs_top_builddir/src/.libs" -Wl,--no-as-needed -lpq -lpgverify -pthread -ldl >"$T/cc2.log" 2>&1; then
-		check "linked after libpq: the shim says loudly it is not enforcing" \
-			"$(foreign "$T/wrongorder" connectdb "$GOOD")" "NOT verified"
+		# The program's references were bound to libpq's functions first;
+		# pgverify rebinds them when it starts.
+		check "linked after libpq: upgraded and verified all the same" \
+			"$(foreign "$T/wrongorder" connectdb "$GOOD")" "^OK ssl=1$"
+		check "linked after libpq: forged refused" \
+			"$(foreign "$T/wrongorder" connectdb "$MITM")" "certificate verify failed"
+		check "linked after libpq, bound at start (BIND_NOW): forged refused" \
+			"$(LD_BIND_NOW=1 foreign "$T/wrongorder" connectdb "$MITM")" "certificate verify failed"
 	else
 		not_ok "a client builds with -lpq -lpgverify" "$(cat "$T/cc2.log")"
 	fi

@@ -16,9 +16,15 @@
  *                              closes each, then prints them again)
  *   client bypass CONNINFO    (PQconnectStart and PQconnectPoll looked up in
  *                              libpq itself, as Python's ctypes does)
+ *   client raw OFFSET CONNINFO (PQconnectStart called at libpq's base plus
+ *                              OFFSET, read from the file by nm: past every
+ *                              symbol table, as only a hostile program does)
  *   client reset CONNINFO     (connect, then PQreset, as psql does after
  *                              losing the server)
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr */
+#endif
 #include <dirent.h>
 #include <dlfcn.h>
 #include <libpq-fe.h>
@@ -109,6 +115,19 @@ static PGconn *connect_bypass(const char *conninfo)
 
 	return start && poll_fn ? poll_until_done(start(conninfo), poll_fn)
 				: NULL;
+}
+
+/* PQconnectStart at its file offset from libpq's base: no symbol lookup. */
+static PGconn *connect_raw(const char *offset, const char *conninfo)
+{
+	Dl_info info;
+	__typeof__(PQconnectStart) *start;
+
+	if (!dladdr((void *)PQlibVersion, &info))
+		return NULL;
+	start = (__typeof__(PQconnectStart) *)((char *)info.dli_fbase +
+						strtoul(offset, NULL, 16));
+	return poll_until_done(start(conninfo), PQconnectPoll);
 }
 
 /* What psql -XAtq -c SQL CONNINFO does, for builds where psql cannot run. */
@@ -239,6 +258,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "bypass") == 0 && argc == 3)
 		return report(connect_bypass(argv[2]));
+	if (strcmp(mode, "raw") == 0 && argc == 4)
+		return report(connect_raw(argv[2], argv[3]));
 	if (strcmp(mode, "fds") == 0)
 		return connect_each(argc - 2, argv + 2);
 	if (strcmp(mode, "threads") == 0 && argc == 4)

@@ -103,3 +103,8 @@ fixture_clients() {
 		PGSERVICE PGSERVICEFILE PGREQUIRESSL PGGSSENCMODE PGVERIFY_LOG PGVERIFY_CONFIG
 	export PGCONNECT_TIMEOUT=10
 }
+
+# libpq_path: the libpq.so.5 the test clients load (LD_LIBRARY_PATH honoured).
+libpq_path() {
+	readlink -f "$(ldd "$abs_top_builddir/tests/client_plain" | awk '$1 == "libpq.so.5" { print $3 }')"
+}

@@ -1,0 +1,55 @@
+/*
+ * Reading and changing the dynamic linking tables of objects already loaded
+ * in this process: their symbol tables, relocations and the memory those
+ * point to.  Used by bind.c; nothing here knows about libpq.
+ */
+#ifndef PGV_DYNTAB_H
+#define PGV_DYNTAB_H
+
+#include <elf.h>
+#include <link.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pgv_elf {
+	ElfW(Addr) base; /* load bias: file addresses + base = memory */
+	const char *name;
+	const ElfW(Sym) *symtab;
+	const char *strtab;
+	size_t strsz;
+	const uint32_t *gnu_hash; /* DT_GNU_HASH, or NULL */
+	const uint32_t *hash;	  /* DT_HASH, or NULL */
+	const char *soname;	  /* DT_SONAME, or NULL */
+	const void *rel[2];	  /* DT_JMPREL, then DT_RELA or DT_REL */
+	size_t relsz[2];
+	int rela; /* the tables hold ElfW(Rela), not ElfW(Rel) */
+	const ElfW(Phdr) *phdr;
+	size_t phnum;
+};
+
+/* Read the dynamic section of the object `lm`.  0, or -1 when it has none
+ * or its program headers cannot be found (the vDSO, for one). */
+int pgv_elf_open(const struct link_map *lm, struct pgv_elf *out);
+
+/* The defined dynamic symbol `name` of `obj`, or NULL. */
+const ElfW(Sym) *pgv_elf_lookup(const struct pgv_elf *obj, const char *name);
+
+/* Make `sym` resolve to `target` for every later lookup: dlsym() on the
+ * object, and the binding of objects that find the symbol there.  0, or -1
+ * with errno when the page could not be made writable. */
+int pgv_elf_redirect_symbol(const struct pgv_elf *obj, const ElfW(Sym) *sym,
+			    void *target);
+
+/*
+ * For every relocation of `obj` that stores the address of the function
+ * `name` (GOT and PLT slots, absolute pointers): if the slot now holds
+ * `from` (or anything, for NULL), store `to` instead.  Returns how many slots were changed, or -1
+ * with errno when a slot could not be written.
+ */
+int pgv_elf_rebind(const struct pgv_elf *obj, const char *name,
+		   const void *from, const void *to);
+
+/* The first object of the link-map list `lm` is on (its namespace). */
+const struct link_map *pgv_elf_namespace_head(const struct link_map *lm);
+
+#endif
