@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #if __ELF_NATIVE_CLASS == 64
+#define ELF_CLASS_NATIVE ELFCLASS64
 #define R_TYPE_OF(info) ELF64_R_TYPE(info)
 #define R_SYM_OF(info)	ELF64_R_SYM(info)
 #else
+#define ELF_CLASS_NATIVE ELFCLASS32
 #define R_TYPE_OF(info) ELF32_R_TYPE(info)
 #define R_SYM_OF(info)	ELF32_R_SYM(info)
 #endif
@@ -131,12 +133,34 @@ static void read_dynamic(const ElfW(Dyn) *d, struct pgv_elf *out)
 		out->soname = out->strtab + soname;
 }
 
+/*
+ * dl_iterate_phdr() reports the caller's namespace only.  An object of
+ * another one (dlmopen()) is a shared object whose first segment, at its
+ * load bias, starts with its ELF header and program headers.
+ */
+static int headers_in_memory(const struct link_map *lm, struct find_phdr *f)
+{
+	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)lm->l_addr;
+
+	if (lm->l_addr == 0 || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELF_CLASS_NATIVE || eh->e_type != ET_DYN)
+		return 0;
+	f->phdr = (const ElfW(Phdr) *)(lm->l_addr + eh->e_phoff);
+	f->phnum = eh->e_phnum;
+	for (size_t i = 0; i < f->phnum; i++)
+		if (f->phdr[i].p_type == PT_DYNAMIC &&
+		    (const void *)(lm->l_addr + f->phdr[i].p_vaddr) == f->ld)
+			return 1;
+	return 0;
+}
+
 int pgv_elf_open(const struct link_map *lm, struct pgv_elf *out)
 {
 	struct find_phdr f = {lm->l_ld, NULL, 0};
 
 	memset(out, 0, sizeof(*out));
-	if (!lm->l_ld || !dl_iterate_phdr(match_dynamic, &f))
+	if (!lm->l_ld || (!dl_iterate_phdr(match_dynamic, &f) &&
+			  !headers_in_memory(lm, &f)))
 		return -1;
 	out->base = lm->l_addr;
 	out->name = lm->l_name;
