@@ -186,8 +186,12 @@ check "dlsym on libpq: upgraded and verified" \
 )*^OK ssl=1$"
 check "dlsym on libpq, forged server: refused" "$(preload "$PLAIN" bypass "$MITM")" "^FAIL .*certificate verify failed"
 check "dlsym on libpq, no shim: the forged server is accepted" "$("$PLAIN" bypass "$MITM" 2>&1)" "^OK ssl=1$"
-check "RTLD_DEEPBIND: upgraded and verified" "$(preload "$PLAIN" deepbind "$GOOD")" "^OK ssl=1$"
-check "RTLD_DEEPBIND, forged server: refused" "$(preload "$PLAIN" deepbind "$MITM")" "^FAIL .*certificate verify failed"
+if [ -z "$PGVERIFY_TEST_PRELOAD" ]; then
+	check "RTLD_DEEPBIND: upgraded and verified" "$(preload "$PLAIN" deepbind "$GOOD")" "^OK ssl=1$"
+	check "RTLD_DEEPBIND, forged server: refused" "$(preload "$PLAIN" deepbind "$MITM")" "^FAIL .*certificate verify failed"
+else # ASan refuses RTLD_DEEPBIND (google/sanitizers#611)
+	for n in 1 2; do skip "RTLD_DEEPBIND ($n)" "the sanitizer runtime refuses RTLD_DEEPBIND"; done
+fi
 # --- past every symbol table: the backstop at the attempt's first poll -----------
 # A program that computes libpq's addresses itself reaches the PQconnectPoll
 # backstop only where libpq calls it through its PLT (not -Bsymbolic-functions).
