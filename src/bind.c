@@ -29,15 +29,15 @@
 #include <string.h>
 
 /* What libpq calls to read its environment and its service files. */
-static const struct {
-	const char *name;
-	void *to;
-} libpq_inputs[] = {
-    {"getenv", (void *)pgv_replay_getenv},
-    {"fopen", (void *)pgv_replay_fopen},
-    {"fopen64", (void *)pgv_replay_fopen},
+static const struct pgv_rebind libpq_inputs[] = {
+    {"getenv", NULL, (void *)pgv_replay_getenv},
+    {"fopen", NULL, (void *)pgv_replay_fopen},
+    {"fopen64", NULL, (void *)pgv_replay_fopen},
 };
 #define NINPUTS (sizeof(libpq_inputs) / sizeof(*libpq_inputs))
+
+/* At most this many interposed functions. */
+#define MAX_HOOKS 16
 
 static const struct link_map *object_of(const void *addr)
 {
@@ -79,8 +79,7 @@ static int route_inputs(const struct pgv_elf *pq, char *err, size_t errlen)
 	int found[NINPUTS];
 
 	for (size_t i = 0; i < NINPUTS; i++) {
-		found[i] = pgv_elf_rebind(pq, libpq_inputs[i].name, NULL,
-					  libpq_inputs[i].to);
+		found[i] = pgv_elf_rebind(pq, &libpq_inputs[i], 1);
 		if (found[i] < 0) {
 			snprintf(err, errlen,
 				 "cannot route libpq's %s() (%s): %m",
@@ -104,21 +103,21 @@ static int rebind_namespace(const struct link_map *self,
 			    const struct pgv_hook *hooks, size_t n, char *err,
 			    size_t errlen)
 {
+	struct pgv_rebind rb[MAX_HOOKS];
+
+	for (size_t i = 0; i < n; i++)
+		rb[i] = (struct pgv_rebind){hooks[i].name, hooks[i].real,
+					    hooks[i].hook};
 	for (const struct link_map *lm = pgv_elf_namespace_head(self); lm;
 	     lm = lm->l_next) {
 		struct pgv_elf obj;
 		if (lm == self || pgv_elf_open(lm, &obj) < 0)
 			continue;
-		for (size_t i = 0; i < n; i++) {
-			if (pgv_elf_rebind(&obj, hooks[i].name, hooks[i].real,
-					   hooks[i].hook) < 0) {
-				snprintf(err, errlen,
-					 "cannot rebind %s in %s: %m",
-					 hooks[i].name,
-					 *lm->l_name ? lm->l_name
-						     : "the program");
-				return -1;
-			}
+		if (pgv_elf_rebind(&obj, rb, n) < 0) {
+			snprintf(err, errlen, "cannot rebind libpq's functions "
+					      "in %s: %m",
+				 *lm->l_name ? lm->l_name : "the program");
+			return -1;
 		}
 	}
 	return 0;
@@ -165,7 +164,8 @@ int pgv_bind(const struct pgv_hook *hooks, size_t n, char *err, size_t errlen)
 	const struct link_map *lpq = n ? object_of(hooks[0].real) : NULL;
 	struct pgv_elf pq;
 
-	if (!self || !lpq || lpq == self || pgv_elf_open(lpq, &pq) < 0) {
+	if (n > MAX_HOOKS || !self || !lpq || lpq == self ||
+	    pgv_elf_open(lpq, &pq) < 0) {
 		snprintf(err, errlen, "cannot find libpq's dynamic section");
 		return -1;
 	}

@@ -346,21 +346,39 @@ static struct reloc reloc_at(const struct pgv_elf *obj, const void *table,
 	return r;
 }
 
-static int stores_address_of(const struct pgv_elf *obj, struct reloc r,
-			     const char *name)
+/* The symbol a function-address relocation names, or NULL. */
+static const char *address_of(const struct pgv_elf *obj, struct reloc r)
 {
 	unsigned long type = R_TYPE_OF(r.info);
 	unsigned long symidx = R_SYM_OF(r.info);
+	const ElfW(Sym) *sym = &obj->symtab[symidx];
 
-	if (symidx == 0 || r.addend != 0)
-		return 0;
-	if (type != R_SLOT && type != R_GOT && type != R_ABS)
-		return 0;
-	return is_named(obj, &obj->symtab[symidx], name);
+	if (symidx == 0 || r.addend != 0 ||
+	    (type != R_SLOT && type != R_GOT && type != R_ABS) ||
+	    sym->st_name >= obj->strsz)
+		return NULL;
+	return obj->strtab + sym->st_name;
 }
 
-int pgv_elf_rebind(const struct pgv_elf *obj, const char *name,
-		   const void *from, const void *to)
+static const struct pgv_rebind *
+matching(const struct pgv_elf *obj, struct reloc r, const void *now,
+	 const struct pgv_rebind *rb, size_t n)
+{
+	const char *name = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (now == rb[i].to || (rb[i].from && now != rb[i].from))
+			continue;
+		if (!name && !(name = address_of(obj, r)))
+			return NULL;
+		if (strcmp(name, rb[i].name) == 0)
+			return &rb[i];
+	}
+	return NULL;
+}
+
+int pgv_elf_rebind(const struct pgv_elf *obj, const struct pgv_rebind *rb,
+		   size_t n)
 {
 	size_t entsize = obj->rela ? sizeof(ElfW(Rela)) : sizeof(ElfW(Rel));
 	int changed = 0;
@@ -371,12 +389,15 @@ int pgv_elf_rebind(const struct pgv_elf *obj, const char *name,
 		for (size_t i = 0; obj->rel[t] && i < obj->relsz[t] / entsize;
 		     i++) {
 			struct reloc r = reloc_at(obj, obj->rel[t], i);
+			unsigned long type = R_TYPE_OF(r.info);
 			ElfW(Addr) slot = obj->base + r.offset;
-			const void *now = *(const void *const *)slot;
-			if (!stores_address_of(obj, r, name) || now == to ||
-			    (from && now != from))
+			const struct pgv_rebind *m;
+			if (type != R_SLOT && type != R_GOT && type != R_ABS)
 				continue;
-			if (write_word(obj, slot, (ElfW(Addr))to) < 0)
+			m = matching(obj, r, *(const void *const *)slot, rb, n);
+			if (!m)
+				continue;
+			if (write_word(obj, slot, (ElfW(Addr))m->to) < 0)
 				return -1;
 			changed++;
 		}

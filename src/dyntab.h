@@ -40,14 +40,23 @@ const ElfW(Sym) *pgv_elf_lookup(const struct pgv_elf *obj, const char *name);
 int pgv_elf_redirect_symbol(const struct pgv_elf *obj, const ElfW(Sym) *sym,
 			    void *target);
 
+/* One rebinding: slots for the function `name` holding `from` (or
+ * anything, for NULL) are to hold `to`. */
+struct pgv_rebind {
+	const char *name;
+	const void *from;
+	const void *to;
+};
+
 /*
- * For every relocation of `obj` that stores the address of the function
- * `name` (GOT and PLT slots, absolute pointers): if the slot now holds
- * `from` (or anything, for NULL), store `to` instead.  Returns how many slots were changed, or -1
- * with errno when a slot could not be written.
+ * For every relocation of `obj` that stores the address of a function
+ * (GOT and PLT slots, absolute pointers), apply the first of the `n`
+ * rebindings that matches it.  One pass over the relocation tables, the
+ * slot's value compared before its name.  Returns how many slots were
+ * changed, or -1 with errno when a slot could not be written.
  */
-int pgv_elf_rebind(const struct pgv_elf *obj, const char *name,
-		   const void *from, const void *to);
+int pgv_elf_rebind(const struct pgv_elf *obj, const struct pgv_rebind *r,
+		   size_t n);
 
 /* The first object of the link-map list `lm` is on (its namespace). */
 const struct link_map *pgv_elf_namespace_head(const struct link_map *lm);
