@@ -24,6 +24,7 @@ static char config_error[1024];
 static char bind_error[1024]; /* non-empty: refuse every connection */
 static size_t error_offset;   /* of PGconn's error buffer; 0: unknown */
 static void (*append_error)(void *buf, const char *str);
+static void (*reset_error)(void *buf);
 
 /* The calls being forwarded on this thread, innermost first; this thread
  * alone reads and writes it. */
@@ -72,6 +73,7 @@ static void find_error_buffer(void)
 
 	append_error = (void (*)(void *, const char *))dlsym(
 	    RTLD_NEXT, "appendPQExpBufferStr");
+	reset_error = (void (*)(void *))dlsym(RTLD_NEXT, "resetPQExpBuffer");
 	for (size_t off = 0; msg && *msg && off + sizeof(struct expbuf) <= size;
 	     off += sizeof(void *)) {
 		const struct expbuf *b = (const void *)((const char *)c + off);
@@ -205,14 +207,27 @@ int pgv_shim_is_forwarded(const void *args)
 	return args && innermost && innermost->forwarded == args;
 }
 
-static void set_error(PGconn *conn, const char *reason)
+/* conn's error buffer, once found and only while it is the one
+ * PQerrorMessage() returns; else NULL. */
+static struct expbuf *error_buffer(PGconn *conn)
 {
-	char msg[2200];
 	struct expbuf *b =
 	    error_offset ? (void *)((char *)conn + error_offset) : NULL;
 
-	if (!b || !append_error || b->data != PQerrorMessage(conn))
+	return b && append_error && b->data == PQerrorMessage(conn) ? b : NULL;
+}
+
+/* Put "pgverify refused this connection: REASON" in conn's message:
+ * appended to what libpq said, or (replace) instead of it. */
+static void set_error(PGconn *conn, const char *reason, int replace)
+{
+	char msg[2200];
+	struct expbuf *b = error_buffer(conn);
+
+	if (!b || (replace && !reset_error))
 		return;
+	if (replace)
+		reset_error(b);
 	snprintf(msg, sizeof(msg), "pgverify refused this connection: %s\n",
 		 reason);
 	append_error(b, msg);
@@ -238,25 +253,34 @@ int pgv_shim_check_started(PGconn *conn)
 		verdict = pgv_plan_started(config, &plan);
 	if (verdict == PGVERIFY_REFUSE) {
 		pgv_log(PGV_LOG_WARNING, "refused: %s", plan.reason);
-		set_error(conn, plan.reason);
+		set_error(conn, plan.reason, 0);
 	}
 	pgverify_plan_clear(&plan);
 	return verdict == PGVERIFY_REFUSE ? -1 : 0;
 }
 
+/*
+ * libpq has no public way to make a failed PGconn, so one is made from an
+ * unknown keyword, which libpq rejects in option parsing before anything
+ * else.  Its message ("invalid connection option ...") is then replaced by
+ * the reason alone; where the buffer is unknown, the keyword itself is the
+ * reason, so the message still says it.
+ */
 PGconn *pgv_shim_refused(const char *reason)
 {
 	char keyword[2100];
 	const char *kw[] = {keyword, NULL};
 	const char *val[] = {"refused", NULL};
+	PGconn *conn;
 
 	if (!pgv_real.PQconnectStartParams)
 		return NULL;
-	/* An unknown keyword makes libpq fail in option parsing, before any
-	 * socket exists, with a message that quotes the keyword. */
 	snprintf(keyword, sizeof(keyword),
 		 "pgverify refused this connection: %s", reason);
-	return pgv_real.PQconnectStartParams(kw, val, 0);
+	conn = pgv_real.PQconnectStartParams(kw, val, 0);
+	if (conn)
+		set_error(conn, reason, 1);
+	return conn;
 }
 
 void *pgv_shim_dlmopen(Lmid_t lmid, const char *file, int mode)
