@@ -3,6 +3,7 @@
  * write(2), so lines from several threads never interleave.
  */
 #include "log.h"
+#include "mask.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,6 +56,10 @@ void pgv_log(enum pgv_log_level level, const char *fmt, ...)
 		return;
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
+	line[n] = '\0';
+	/* Whatever a message quotes, no password leaves in it. */
+	pgv_mask_secrets(line, sizeof(line) - 1);
+	n = (int)strlen(line);
 	if (log_target == PGV_LOG_SYSLOG) {
 		line[n] = '\0';
 		syslog(LOG_USER | syslog_priority(level), "pgverify: %s", line);

@@ -4,6 +4,7 @@
  * PQconninfoParse(), arrays are passed on as they are.
  */
 #include "request.h"
+#include "mask.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,8 @@ void pgv_request_conninfo(struct pgv_request *r, const char *conninfo)
 		snprintf(r->error, sizeof(r->error), "%s",
 			 msg ? msg : "out of memory");
 		r->error[strcspn(r->error, "\n")] = '\0';
+		/* libpq's parse errors quote the string, password and all. */
+		pgv_mask_secrets(r->error, sizeof(r->error));
 		PQfreemem(msg);
 		return;
 	}

@@ -13,6 +13,7 @@
  * read ~/.pgpass on every merge, for nothing (and warn about that file's
  * permissions twice).
  */
+#include "mask.h"
 #include "real.h"
 #include "request.h"
 
@@ -95,6 +96,7 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 	} else if (!strstr(PQerrorMessage(conn), PROBE_VALUE)) {
 		snprintf(err, errlen, "%s", PQerrorMessage(conn));
 		err[strcspn(err, "\n")] = '\0';
+		pgv_mask_secrets(err, errlen);
 	} else if (pgv_settings_from_conn(conn, out) < 0) {
 		snprintf(err, errlen, "out of memory");
 	} else {

@@ -211,6 +211,19 @@ forwarded:    host=/tmp
 exit=0$"
 check "explain with a bad config: exit 2" "$(run explain -c "$T/bad.conf" "$GOOD")" "exit=2$"
 
+# libpq's parse error quotes the string it failed on, password and all.
+bad_uri="postgresql://u:s3cret@[::1/db"
+out=$(run explain "$bad_uri")
+check "explain of an unparsable URI: refused, the URI quoted with its password masked" "$out" \
+	"reason: .*\"postgresql://u:\*\*\*@\[::1/db\"(.|
+)*exit=1$"
+check_not "explain, text and --json, of an unparsable URI: no password" \
+	"$out$(run explain --json "$bad_uri")$(run explain "host=x password=s3cret port=1 junk")" "s3cret"
+check_not "probe of an unparsable URI: no password" "$(run probe "$bad_uri")" "s3cret"
+out=$(LD_PRELOAD="${PGVERIFY_TEST_PRELOAD% }" run exec "$T/psql-run" "$bad_uri" "SELECT 1")
+check_not "exec, the shim's log and libpq's message for an unparsable URI: no password" "$out" "s3cret"
+check "exec: the shim's refusal still quotes the masked URI" "$out" \
+	"pgverify refused this connection: .*postgresql://u:\*\*\*@"
 # --- probe ----------------------------------------------------------------------
 out=$(run probe "$(at "$P_GOOD") password=s3cret")
 check "probe, good server: TLS, the chain, verified, name matches" "$out" "tls        TLSv1\.[23], .+

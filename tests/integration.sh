@@ -279,4 +279,35 @@ if [ -n "$SHIM" ] && command -v pkg-config >/dev/null && command -v cc >/dev/nul
 	fi
 fi
 
+# --- no password in the log, on either target ------------------------------------
+# libpq's parse error quotes the URI it failed on, password and all.
+bad_uri="postgresql://u:s3cret@[::1/db"
+out=$(psql_shim "$bad_uri")
+check "a parse error's URI reaches stderr and PQerrorMessage with the password masked" "$out" \
+	"pgverify: refused: .*postgresql://u:\*\*\*@\[::1/db(.|
+)*pgverify refused this connection: .*postgresql://u:\*\*\*@"
+check_not "stderr and PQerrorMessage: no password" "$out" "s3cret"
+# syslog: a private /dev/log in a throwaway mount namespace, read by a listener.
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	printf 'sslrootcert = "%s";\nlog_target = "syslog";\n' "$T/pki/root.pem" >"$T/syslog.conf"
+	/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(5); open(sys.argv[2], "w").close()
+try:
+    while True: print(s.recv(4096).decode(errors="replace"), flush=True)
+except socket.timeout: pass' "$T/devlog" "$T/devlog.ready" >"$T/syslog.out" &
+	listener=$!
+	for _ in $(seq 50); do [ -e "$T/devlog.ready" ] && break; sleep 0.1; done
+	unshare -m --propagation private sh -c 'mount -t tmpfs none /dev && mknod /dev/null c 1 3 &&
+		chmod 666 /dev/null && touch /dev/log && mount --bind "$1" /dev/log && shift && exec "$@"' \
+		sh "$T/devlog" env PGVERIFY_CONFIG="$T/syslog.conf" LD_PRELOAD="$SHIM" "$T/psql-run" "$bad_uri" "SELECT 1" >/dev/null 2>&1
+	wait "$listener"
+	check "syslog: the refusal is logged with the URI's password masked" "$(cat "$T/syslog.out")" \
+		"pgverify: refused: .*postgresql://u:\*\*\*@"
+	check_not "syslog: no password" "$(cat "$T/syslog.out")" "s3cret"
+else
+	for n in 1 2; do skip "syslog, password masked ($n)" "needs root and unshare -m"; done
+fi
+
 tap_done
