@@ -32,6 +32,39 @@ static int next_item(const char **cursor, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A port element as libpq reads it (strtol: blanks, then digits), without
+ * its blanks and leading zeros, so that "0000...5432" fits as "5432".  The
+ * policy never reads the port; only where to connect (probe) does.  One
+ * that still does not fit is no port libpq accepts: it is kept empty.
+ */
+static void copy_port(const char *p, size_t n, char *buf, size_t len)
+{
+	while (n && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	while (n > 1 && p[0] == '0' && p[1] >= '0' && p[1] <= '9') {
+		p++;
+		n--;
+	}
+	if (n >= len)
+		n = 0;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+static void next_port(const char **cursor, int one_port, char *buf,
+		      size_t len)
+{
+	const char *p = *cursor ? *cursor : "";
+	size_t n = one_port ? strlen(p) : strcspn(p, ",");
+
+	copy_port(p, n, buf, len);
+	if (!one_port)
+		*cursor = p[n] == ',' ? p + n + 1 : p + n;
+}
+
 /* libpq treats an absolute path or an '@' (abstract socket) as a socket. */
 static int is_socket_path(const char *host)
 {
@@ -59,14 +92,7 @@ int pgverify_hosts_next(pgverify_hosts *it, pgverify_host *h)
 	if (next_item(&it->host, h->host, sizeof(h->host)) < 0 ||
 	    next_item(&it->addr, h->addr, sizeof(h->addr)) < 0)
 		return -1;
-	if (it->one_port) {
-		const char *p = it->port ? it->port : "";
-		if (strlen(p) >= sizeof(h->port))
-			return -1;
-		strcpy(h->port, p);
-	} else if (next_item(&it->port, h->port, sizeof(h->port)) < 0) {
-		return -1;
-	}
+	next_port(&it->port, it->one_port, h->port, sizeof(h->port));
 	/* With hostaddr, host is only the name to verify: a socket path
 	 * there is no name at all.  Without hostaddr it says where to go. */
 	h->named = h->host[0] && !is_socket_path(h->host);

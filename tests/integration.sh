@@ -279,6 +279,13 @@ if [ -n "$SHIM" ] && command -v pkg-config >/dev/null && command -v cc >/dev/nul
 	fi
 fi
 
+# --- a port libpq accepts is never a reason to refuse ------------------------------
+longport="host=$PGV_NAME hostaddr=127.0.0.1 port=00000000000000000000000000000000000000$P_GOOD user=postgres dbname=postgres"
+check "a 40-character port (leading zeros, as libpq accepts): verified" \
+	"$(psql_run "$longport" "$SSLQ" LD_PRELOAD="$SHIM")" "^ssl=true$"
+check "a 40-character port to the forged server: refused by verification" \
+	"$(psql_shim "${longport/$P_GOOD/$P_MITM}")" "certificate verify failed"
+
 # --- no password in the log, on either target ------------------------------------
 # libpq's parse error quotes the URI it failed on, password and all.
 bad_uri="postgresql://u:s3cret@[::1/db"
