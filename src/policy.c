@@ -285,6 +285,18 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 		       sc.addr_only);
 		return;
 	}
+	/* An explicit request is honoured or refused, never swapped. */
+	if (cfg->gssencmode_disable && s->gssencmode &&
+	    strcmp(s->gssencmode, "require") == 0) {
+		refuse(d,
+		       "the connection asks for gssencmode=require (from its "
+		       "options, service file or PGGSSENCMODE) and %s sets "
+		       "gssencmode = \"disable\" (every TCP connection is TLS); "
+		       "set gssencmode = \"prefer\" there to allow GSS "
+		       "encryption, or remove gssencmode=require",
+		       config_name(cfg));
+		return;
+	}
 	d->gssencmode = cfg->gssencmode_disable ? "disable" : NULL;
 	d->verdict = PGVERIFY_ENFORCE;
 }

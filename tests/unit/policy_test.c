@@ -133,6 +133,9 @@ static const struct tcase cases[] = {
     {"system forces verify-full even where a rule says verify-ca", CONNINFO, {"host=db.corp.example sslrootcert=system"}, .verdict = ENFORCE, .after = "verify-full"},
     /* configuration switches */
     {"gssencmode = prefer leaves GSS alone", CONNINFO, {"host=x"}, .conf = "gssencmode = \"prefer\";", .verdict = ENFORCE, .gss = "(none)"},
+    {"gssencmode=require is refused, not swapped, under gssencmode = disable", CONNINFO, {"host=x gssencmode=require"}, .verdict = REFUSE, .reason = "case.conf sets gssencmode = \"disable\" (every TCP connection is TLS); set gssencmode = \"prefer\" there to allow GSS encryption, or remove gssencmode=require"},
+    {"gssencmode=require is honoured under gssencmode = prefer", CONNINFO, {"host=x gssencmode=require"}, .conf = "gssencmode = \"prefer\";", .verdict = ENFORCE, .gss = "(none)"},
+    {"gssencmode=prefer is still made disable", CONNINFO, {"host=x gssencmode=prefer"}, .verdict = ENFORCE, .gss = "disable"},
     {"on_disable = refuse refuses sslmode=disable", CONNINFO, {"host=x sslmode=disable"}, .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .reason = "on_disable"},
     {"on_disable = refuse refuses PGSSLMODE=disable", CONNINFO, {"host=x"}, "PGSSLMODE=disable", .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .reason = "on_disable"},
     {"on_disable = refuse still upgrades prefer", CONNINFO, {"host=x"}, .conf = "on_disable = \"refuse\";", .verdict = ENFORCE, .after = "verify-full"},
