@@ -264,7 +264,9 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 		refuse(d,
 		       "the connection asks for sslmode=disable (from its "
 		       "options, service file or PGSSLMODE) and %s sets "
-		       "on_disable = \"refuse\"; remove sslmode=disable",
+		       "on_disable = \"refuse\"; remove sslmode=disable (a "
+		       "driver may add it: psqlODBC does unless the DSN "
+		       "sets SSLmode=prefer)",
 		       config_name(cfg));
 		return;
 	}

@@ -98,6 +98,8 @@ check "a config writable by group is refused, as OpenSSH does" \
 printf 'on_disable = "refuse";\nsslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/refuse.conf"
 out=$(psql_shim "$GOOD sslmode=disable" PGVERIFY_CONFIG="$T/refuse.conf")
 check "on_disable = refuse: sslmode=disable is refused" "$out" "pgverify refused this connection: .*on_disable = \"refuse\""
+check "on_disable = refuse: the message names the fix, and psqlODBC's own default" "$out" \
+	"sets on_disable = \"refuse\"; remove sslmode=disable \(a driver may add it: psqlODBC does unless the DSN sets SSLmode=prefer\)$"
 echo "not a certificate" >"$T/garbage.pem"
 check "a garbage sslrootcert is refused before connecting" "$(psql_shim "$GOOD sslrootcert=$T/garbage.pem")" "pgverify refused this connection: .*garbage.pem holds no PEM certificate"
 check "a garbage sslrootcert gives plaintext without the shim" "$(psql_plain "$NOTLS sslrootcert=$T/garbage.pem")" "^ssl=false$"
