@@ -178,6 +178,17 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 	pgverify_decide(cfg, s, &ctx, &out->decision);
 	if (d->verdict != PGVERIFY_ENFORCE)
 		return settle(out);
+	/* Translated for the hooks' calls; here it is too late, and libpq
+	 * before 16 would look for a file named "system". */
+	if (ctx.libpq_version < 160000 && s->sslrootcert &&
+	    strcmp(s->sslrootcert, "system") == 0) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "%s: sslrootcert=system needs libpq 16 or later, and "
+			 "this connection (libpq %d) was started past pgverify, "
+			 "which could not translate it; give it sslrootcert=%s",
+			 out->hosts, ctx.libpq_version, ctx.system_bundle);
+		return refuse(out);
+	}
 	if (!already_enforced(s, d)) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "%s: this program started the connection by calling "

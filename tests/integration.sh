@@ -206,6 +206,11 @@ if objdump -d "$(libpq_path)" | grep -q 'call.*<PQconnectPoll@plt>'; then
 	check "past every symbol table: PQerrorMessage says what to set" "$out" \
 		"^FAIL 1 pgverify refused this connection: .*calling libpq past pgverify.*give it sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable"
 	check "past every symbol table, forged server: refused" "$(preload "$PLAIN" raw "$start_offset" "$MITM")" "^FAIL "
+	if [ "$(pkg-config --modversion libpq | cut -d. -f1)" -lt 16 ]; then
+		check "past every symbol table, sslrootcert=system on libpq < 16: refused with the file to give" \
+			"$(preload "$PLAIN" raw "$start_offset" "$GOOD sslmode=verify-full sslrootcert=system gssencmode=disable")" \
+			"^FAIL 1 pgverify refused this connection: .*sslrootcert=system needs libpq 16 or later.*give it sslrootcert=/"
+	fi
 else
 	for n in 1 2 3; do skip "past every symbol table ($n)" "this libpq calls PQconnectPoll internally (-Bsymbolic-functions)"; done
 fi
