@@ -405,6 +405,28 @@ int pgv_elf_rebind(const struct pgv_elf *obj, const struct pgv_rebind *rb,
 	return changed;
 }
 
+int pgv_elf_count_relocs(const struct pgv_elf *obj, const char *name)
+{
+	size_t entsize = obj->rela ? sizeof(ElfW(Rela)) : sizeof(ElfW(Rel));
+	int n = 0;
+
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; obj->rel[t] && i < obj->relsz[t] / entsize;
+		     i++) {
+			const char *sym =
+			    address_of(obj, reloc_at(obj, obj->rel[t], i));
+			n += sym && strcmp(sym, name) == 0;
+		}
+	return n;
+}
+
+int pgv_elf_is_exec(const struct pgv_elf *obj, const void *addr)
+{
+	int prot = page_prot(obj, (ElfW(Addr))addr);
+
+	return prot >= 0 && (prot & PROT_EXEC);
+}
+
 const struct link_map *pgv_elf_namespace_head(const struct link_map *lm)
 {
 	while (lm && lm->l_prev)

@@ -58,6 +58,13 @@ struct pgv_rebind {
 int pgv_elf_rebind(const struct pgv_elf *obj, const struct pgv_rebind *r,
 		   size_t n);
 
+/* How many function-address relocations of `obj` name `name`. */
+int pgv_elf_count_relocs(const struct pgv_elf *obj, const char *name);
+
+/* Whether the page holding `addr` in `obj` is executable (a symbol table
+ * in the text segment, as old linkers laid it out). */
+int pgv_elf_is_exec(const struct pgv_elf *obj, const void *addr);
+
 /* The first object of the link-map list `lm` is on (its namespace). */
 const struct link_map *pgv_elf_namespace_head(const struct link_map *lm);
 

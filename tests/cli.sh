@@ -164,7 +164,8 @@ us-east-1.pem\n\z"
 out=$(run check)
 check "check: the config and its bundle are ok" "$out" "bundle $T/pki/root.pem \(default\)
   ok: 1 certificates, 0 expired, 0 expire within 30 days
-ok
+libpq (.|
+)*^ok
 exit=0$"
 cat "$T/pki/root.pem" "$T/pki/soonca.pem" "$T/pki/oldca.pem" >"$T/aging.pem"
 printf 'sslrootcert = "%s";\nhosts = ( { match = "*.corp.example"; sslrootcert = "%s"; } );\n' \
@@ -185,6 +186,17 @@ exit=2$"
 check "check --json of a bad config" "$(json "d['ok'], d['error']" check --json -c "$T/bad.conf")" \
 	"^False $T/bad.conf:1: sslmode: .*, exit=2$"
 check "check -c of a missing file: exit 2" "$(run check -c "$T/none.conf")" "exit=2$"
+
+# --- check: what the shim will find in this libpq --------------------------------
+out=$(run check)
+check "check: names the libpq and its version" "$out" "^libpq /.*libpq\.so\.5 \([0-9]{5,6}\)$"
+check "check: libpq's symbols and inputs are there to bind" "$out" \
+	"connection functions in its symbol table: found(.|
+)*environment and service file read once: yes"
+if objdump -d "$(libpq_path)" | grep -q 'call.*<PQconnectPoll@plt>'; then want=yes; else want="no \(built with -Bsymbolic-functions"; fi
+check "check: says whether the first-poll backstop exists in this libpq" "$out" "backstop at the first PQconnectPoll: $want"
+check "check --json: the libpq section" \
+	"$(json "d['libpq']['symbols'], d['libpq']['inputs_routed']" check --json)" "^True True, exit=0$"
 
 # --- explain --------------------------------------------------------------------
 GOOD=$(at "$P_GOOD")

@@ -4,9 +4,12 @@
  * a bundle would refuse connections, 2 if the configuration is bad.
  */
 #include "cli.h"
+#include "dyntab.h"
 #include "json.h"
 
+#include <dlfcn.h>
 #include <glob.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -191,6 +194,69 @@ static void print_settings(const pgverify_config *cfg,
 	json_close(j, ']');
 }
 
+/*
+ * What the shim will find in this system's libpq (the one this command is
+ * linked with): the symbols it rewrites, the getenv()/fopen() it routes,
+ * and whether libpq calls PQconnectPoll() through its PLT (no with
+ * -Bsymbolic-functions, as Ubuntu builds it: then the first-poll backstop
+ * is not there, and only a program that computes libpq's addresses itself
+ * could start a connection past pgverify).  1 if the shim could not bind.
+ */
+static int check_libpq(struct json *j)
+{
+	static const char *const hooked[] = {
+	    "PQconnectdb", "PQconnectdbParams", "PQconnectStart",
+	    "PQconnectStartParams", "PQsetdbLogin", "PQping",
+	    "PQpingParams", "PQconnectPoll"};
+	struct link_map *lm = NULL;
+	Dl_info info;
+	struct pgv_elf pq;
+	int symbols = 1, exec = 0, inputs, backstop;
+
+	if (!dladdr1((void *)PQlibVersion, &info, (void **)&lm,
+		     RTLD_DL_LINKMAP) ||
+	    pgv_elf_open(lm, &pq) < 0) {
+		printf("libpq: cannot read its dynamic section\n");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(hooked) / sizeof(*hooked); i++) {
+		const ElfW(Sym) *sym = pgv_elf_lookup(&pq, hooked[i]);
+		symbols &= sym != NULL;
+		exec |= sym && pgv_elf_is_exec(&pq, &sym->st_value);
+	}
+	inputs = pgv_elf_count_relocs(&pq, "getenv") > 0 &&
+		 pgv_elf_count_relocs(&pq, "fopen") +
+			 pgv_elf_count_relocs(&pq, "fopen64") >
+		     0;
+	backstop = pgv_elf_count_relocs(&pq, "PQconnectPoll") > 0;
+	if (j) {
+		json_open(j, "libpq", '{');
+		json_str(j, "path", lm->l_name);
+		json_int(j, "version", PQlibVersion());
+		json_bool(j, "symbols", symbols);
+		json_bool(j, "symbol_table_executable", exec);
+		json_bool(j, "inputs_routed", inputs);
+		json_bool(j, "first_poll_backstop", backstop);
+		json_close(j, '}');
+	} else {
+		printf("libpq %s (%d)\n", lm->l_name, PQlibVersion());
+		printf("  connection functions in its symbol table: %s%s\n",
+		       symbols ? "found" : "MISSING: every connection refused",
+		       exec ? " (in an executable page: the shim needs it "
+			      "writable for a moment)"
+			    : "");
+		printf("  environment and service file read once: %s\n",
+		       inputs ? "yes" : "NO getenv/fopen relocations: every "
+					"connection refused");
+		printf("  backstop at the first PQconnectPoll: %s\n",
+		       backstop ? "yes"
+				: "no (built with -Bsymbolic-functions; "
+				  "only a program that computes libpq's "
+				  "addresses itself could pass pgverify)");
+	}
+	return !(symbols && inputs);
+}
+
 static int check_config(const pgverify_config *cfg, struct json *j)
 {
 	struct bundle_use uses[MAX_BUNDLES];
@@ -217,12 +283,14 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 	for (size_t i = 0; i < n; i++)
 		bad |= check_bundle(&uses[i], v.expiry_warning_days, j) != 0;
 	globfree(&regions);
-	if (j) {
+	if (j)
 		json_close(j, ']');
+	bad |= check_libpq(j);
+	if (j) {
 		json_bool(j, "ok", !bad);
 	} else {
-		printf("%s\n", bad ? "FAILED: connections that need a bundle "
-				     "above would be refused"
+		printf("%s\n", bad ? "FAILED: connections that need the above "
+				     "would be refused"
 				   : "ok");
 	}
 	return bad ? EXIT_REFUSED : EXIT_OK;
