@@ -59,6 +59,55 @@ int pgv_settings_from_conn(PGconn *conn, pgverify_settings *out)
 	return rc;
 }
 
+/*
+ * One run of libpq's merge with the probe appended (and sslmode=`raise`
+ * after it, if not NULL), taken off again afterwards: the request is
+ * forwarded later.  NULL with r->error when the probe could not be added.
+ */
+static PGconn *run_probe(struct pgv_request *r, const char *raise)
+{
+	size_t n = r->n, pushed = 0;
+	PGconn *conn = NULL;
+
+	while (pushed < NPROBE &&
+	       pgv_request_push(r, probe[pushed][0], probe[pushed][1]) == 0)
+		pushed++;
+	if (pushed == NPROBE &&
+	    (!raise || pgv_request_push(r, "sslmode", raise) == 0))
+		conn = pgv_real.PQconnectStartParams(r->keywords, r->values,
+						     r->expand_dbname);
+	else if (!r->error[0])
+		snprintf(r->error, sizeof(r->error), "out of memory");
+	r->n = n;
+	r->keywords[n] = NULL;
+	r->values[n] = NULL;
+	return conn;
+}
+
+/* Whether libpq stopped at the probe, having read everything before it. */
+static int stopped_at_probe(PGconn *conn)
+{
+	return conn && PQstatus(conn) == CONNECTION_BAD &&
+	       strstr(PQerrorMessage(conn), PROBE_VALUE);
+}
+
+/*
+ * libpq 16+ rejects some options with a weak sslmode that are valid with
+ * the one pgverify will give (sslrootcert=system, libpq 17's
+ * sslnegotiation=direct).  If the merge fails before the probe, and
+ * succeeds with sslmode=verify-full, the failure is one pgverify removes:
+ * the first merge's values (fields are stored before libpq validates
+ * them) are the connection's own.
+ */
+static int fixed_by_verify_full(struct pgv_request *r)
+{
+	PGconn *raised = run_probe(r, "verify-full");
+	int fixed = stopped_at_probe(raised);
+
+	PQfinish(raised);
+	return fixed;
+}
+
 int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 		      size_t errlen)
 {
@@ -71,29 +120,15 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 			 r->error[0] ? r->error : "libpq not found");
 		return -1;
 	}
-	size_t n = r->n, pushed = 0;
-	while (pushed < NPROBE &&
-	       pgv_request_push(r, probe[pushed][0], probe[pushed][1]) == 0)
-		pushed++;
-	conn = pushed == NPROBE ? pgv_real.PQconnectStartParams(
-				      r->keywords, r->values, r->expand_dbname)
-				: NULL;
-	/* Take the probe off again: the request is forwarded later. */
-	r->n = n;
-	r->keywords[n] = NULL;
-	r->values[n] = NULL;
-	if (pushed < NPROBE) {
-		snprintf(err, errlen, "%s", r->error);
-		return -1;
-	}
+	conn = run_probe(r, NULL);
 	if (!conn) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "%s", r->error);
 	} else if (PQstatus(conn) != CONNECTION_BAD) {
 		snprintf(err, errlen,
 			 "this libpq (%d) accepted an invalid %s; "
 			 "pgverify cannot read its options safely",
 			 PQlibVersion(), PROBE_KEYWORD);
-	} else if (!strstr(PQerrorMessage(conn), PROBE_VALUE)) {
+	} else if (!stopped_at_probe(conn) && !fixed_by_verify_full(r)) {
 		snprintf(err, errlen, "%s", PQerrorMessage(conn));
 		err[strcspn(err, "\n")] = '\0';
 		pgv_mask_secrets(err, errlen);

@@ -64,7 +64,7 @@ static const struct tcase cases[] = {
     {"sslmode=require upgraded", CONNINFO, {"host=x sslmode=require"}, .verdict = ENFORCE, .before = "require", .after = "verify-full"},
     {"sslmode=verify-ca upgraded to the minimum", CONNINFO, {"host=x sslmode=verify-ca"}, .verdict = ENFORCE, .before = "verify-ca", .after = "verify-full"},
     {"sslmode=verify-full stays", CONNINFO, {"host=x sslmode=verify-full"}, .verdict = ENFORCE, .before = "verify-full", .after = "verify-full"},
-    {"an invalid sslmode is libpq's error", CONNINFO, {"host=x sslmode=bogus"}, .verdict = REFUSE, .reason = "invalid sslmode value"},
+    {"an invalid sslmode is refused, named", CONNINFO, {"host=x sslmode=bogus"}, .verdict = REFUSE, .reason = "sslmode \"bogus\" is not one of libpq's sslmode values"},
     {"a conninfo syntax error is refused", CONNINFO, {"host='x"}, .verdict = REFUSE, .reason = "unterminated quoted string"},
     /* aliases and duplicates */
     {"requiressl=1 means require", CONNINFO, {"host=x requiressl=1"}, .verdict = ENFORCE, .before = "require", .after = "verify-full"},
