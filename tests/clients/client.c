@@ -19,6 +19,9 @@
  *   client raw OFFSET CONNINFO (PQconnectStart called at libpq's base plus
  *                              OFFSET, read from the file by nm: past every
  *                              symbol table, as only a hostile program does)
+ *   client dlmopen CONNINFO   (libpq loaded again in a new namespace with
+ *                              dlmopen(LM_ID_NEWLM), its PQconnectdb used)
+ *   client maps               (the libpq files mapped in this process)
  *   client reset CONNINFO     (connect, then PQreset, as psql does after
  *                              losing the server)
  */
@@ -128,6 +131,45 @@ static PGconn *connect_raw(const char *offset, const char *conninfo)
 	start = (__typeof__(PQconnectStart) *)((char *)info.dli_fbase +
 						strtoul(offset, NULL, 16));
 	return poll_until_done(start(conninfo), PQconnectPoll);
+}
+
+/* A second libpq in its own namespace; report() cannot be used on its
+ * connections, which belong to that copy. */
+static int connect_dlmopen(const char *conninfo)
+{
+	void *h = dlmopen(LM_ID_NEWLM, "libpq.so.5", RTLD_NOW);
+	__typeof__(PQconnectdb) *connectdb = h ? dlsym(h, "PQconnectdb") : NULL;
+	__typeof__(PQstatus) *status = h ? dlsym(h, "PQstatus") : NULL;
+	__typeof__(PQsslInUse) *ssl = h ? dlsym(h, "PQsslInUse") : NULL;
+	__typeof__(PQerrorMessage) *error = h ? dlsym(h, "PQerrorMessage") : NULL;
+	__typeof__(PQfinish) *finish = h ? dlsym(h, "PQfinish") : NULL;
+	PGconn *conn;
+	int ok;
+
+	if (!connectdb || !status || !ssl || !error || !finish) {
+		printf("FAIL dlmopen: %s\n", h ? "missing symbols" : dlerror());
+		return 1;
+	}
+	conn = connectdb(conninfo);
+	ok = conn && status(conn) == CONNECTION_OK;
+	if (ok)
+		printf("OK ssl=%d\n", ssl(conn));
+	else
+		printf("FAIL %s", conn ? error(conn) : "null connection\n");
+	finish(conn);
+	return ok ? 0 : 1;
+}
+
+static int print_maps(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "libpq"))
+			fputs(strchr(line, '/') ? strchr(line, '/') : line,
+			      stdout);
+	return f ? fclose(f) : 1;
 }
 
 /* What psql -XAtq -c SQL CONNINFO does, for builds where psql cannot run. */
@@ -258,6 +300,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "bypass") == 0 && argc == 3)
 		return report(connect_bypass(argv[2]));
+	if (strcmp(mode, "dlmopen") == 0 && argc == 3)
+		return connect_dlmopen(argv[2]);
+	if (strcmp(mode, "maps") == 0)
+		return print_maps();
 	if (strcmp(mode, "raw") == 0 && argc == 4)
 		return report(connect_raw(argv[2], argv[3]));
 	if (strcmp(mode, "fds") == 0)

@@ -1,0 +1,138 @@
+#!/bin/bash
+# The interception matrix: for the system's libpq and every build that
+# tests/libpq-builds.sh provides (Debian's 13 and 18, Ubuntu-style
+# -Bsymbolic-functions 15 and 18, npm's 16 and 17), each way a program
+# reaches libpq, against the good server (verified with nothing set), the
+# forged one (refused, no startup packet reached it) and a server answering
+# N (nothing sent after it); and each way without the shim, where the
+# forged server must be accepted, which shows the checks can fail.
+# PGVERIFY_MATRIX="NAME..." limits the builds.
+set -u
+. "$abs_top_srcdir/tests/lib/fixture.sh"
+fixture_require
+[ -z "$PGVERIFY_TEST_PRELOAD" ] || skip_all "the matrix runs in the normal build (ASan refuses RTLD_DEEPBIND)"
+fixture_clients
+FIXTURE_SERVER_OPTS="-c log_connections=on"
+fixture_start good mitm
+printf 'sslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/good.conf"
+export PGVERIFY_CONFIG=$T/good.conf
+GOOD=$(at "$P_GOOD")
+MITM=$(at "$P_MITM")
+
+# The builds, as "NAME DIR LD_LIBRARY_PATH" lines; the system's first.
+builds="system - $(dirname "$(libpq_path)")
+$("$abs_top_srcdir/tests/libpq-builds.sh" ${PGVERIFY_MATRIX:-} 2>"$T/builds.err")"
+while read -r line; do echo "# $line"; done <"$T/builds.err"
+# A build that could not be made is said loudly; in CI (CI set) it fails.
+while read -r name _; do
+	if [ -n "${CI:-}" ]; then
+		not_ok "libpq build $name is available" "$(grep -A3 "libpq-builds: $name:" "$T/builds.err")"
+	else
+		skip "libpq build $name" "could not be built or fetched here (see above); CI=true makes this a failure"
+	fi
+done < <(sed -n 's/^libpq-builds: \([^:]*\): skipped.*/\1/p' "$T/builds.err")
+
+startups() { grep -c 'connection authorized' "$T/$1.log"; }
+# against SERVER CMD...: output, then "startups +N" for SERVER.
+against() {
+	local server=$1 before after out
+	shift
+	before=$(startups "$server")
+	out=$(timeout 60 "$@" 2>&1 </dev/null)
+	after=$(startups "$server")
+	printf '%s\nstartups +%d\n' "$out" $((after - before))
+}
+# fake_after CMD...: bytes CMD CONNINFO sent after a server's N.
+fake_after() {
+	"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
+	local pid=$! i=0
+	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	timeout 60 "$@" "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres" >/dev/null 2>&1
+	wait "$pid"
+	cat "$T/fake.count"
+	rm -f "$T/fake.port" "$T/fake.count"
+}
+
+py_ctypes='import ctypes, sys
+pq = ctypes.CDLL("libpq.so.5")
+for f in ("PQconnectdb",): getattr(pq, f).restype = ctypes.c_void_p
+pq.PQstatus.argtypes = pq.PQsslInUse.argtypes = pq.PQerrorMessage.argtypes = [ctypes.c_void_p]
+pq.PQerrorMessage.restype = ctypes.c_char_p
+c = pq.PQconnectdb(sys.argv[1].encode())
+print("OK ssl=%d" % pq.PQsslInUse(c) if pq.PQstatus(c) == 0 else "FAIL " + pq.PQerrorMessage(c).decode())'
+py_psycopg='import sys, psycopg
+c = psycopg.connect(sys.argv[1])
+print("OK ssl=%d" % c.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0])'
+
+# way NAME CMD...: a script $T/way-NAME that runs CMD... CONNINFO, one way
+# into libpq; WAYS lists them.
+WAYS=""
+way() {
+	local name=$1
+	shift
+	WAYS="$WAYS $name"
+	printf '#!/bin/sh\nexec' >"$T/way-$name"
+	printf " '%s'" "$@" >>"$T/way-$name"
+	printf ' "$1"\n' >>"$T/way-$name"
+	chmod 755 "$T/way-$name"
+}
+way linked_scope "$PLAIN" connectdb
+way async "$PLAIN" start
+way dlsym_on_libpq "$PLAIN" bypass
+way deepbind "$PLAIN" deepbind
+way dlmopen "$PLAIN" dlmopen
+way ctypes /usr/bin/python3 -c "$py_ctypes"
+/usr/bin/python3 -c "import psycopg" 2>/dev/null && way psycopg3 /usr/bin/python3 -c "$py_psycopg"
+
+while read -r name dir env; do
+	[ -n "$name" ] || continue
+	export LD_LIBRARY_PATH=$env
+	lib=$(libpq_path)
+	check "$name: the clients load this build's libpq" "$("$PLAIN" maps | sort -u)" "^$(readlink -f "$lib")$"
+	case $name in
+	system) ;;
+	*) check "$name: not the system's libpq" "$lib" "^$dir/" ;;
+	esac
+	if objdump -d "$lib" | grep -q 'call.*<PQconnectPoll@plt>'; then plt=yes; else plt=no; fi
+	check "$name: pgverify check says whether the backstop exists (PLT: $plt)" \
+		"$("$abs_top_builddir/src/pgverify" check)" "backstop at the first PQconnectPoll: $plt"
+	for w in $WAYS; do
+		check "$name, $w: good server, nothing set: verified" \
+			"$(LD_PRELOAD="$SHIM" "$T/way-$w" "$GOOD" 2>&1)" "^OK ssl=1$"
+		out=$(against mitm env LD_PRELOAD="$SHIM" "$T/way-$w" "$MITM")
+		check "$name, $w: forged server refused, no startup packet" "$out" "certificate verify failed(.|
+)*^startups \+0$"
+		check "$name, $w: N server, nothing sent after it" "$(fake_after env LD_PRELOAD="$SHIM" "$T/way-$w")" "^0$"
+		check "$name, $w, no shim: the forged server is accepted" \
+			"$(against mitm "$T/way-$w" "$MITM")" "^OK ssl=1
+startups \+1$"
+	done
+	if [ -x "$dir/bin/psql" ]; then
+		check "$name, its own psql: verified" \
+			"$(LD_PRELOAD="$SHIM" "$dir/bin/psql" -XAtq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" "$GOOD" 2>&1)" "^t$"
+		check "$name, its own psql: forged refused" \
+			"$(against mitm env LD_PRELOAD="$SHIM" "$dir/bin/psql" -XAtq -c "SELECT 1" "$MITM")" "certificate verify failed(.|
+)*^startups \+0$"
+	fi
+	version=$("$PLAIN" maps >/dev/null; /usr/bin/python3 -c 'import ctypes; print(ctypes.CDLL("libpq.so.5").PQlibVersion())')
+	if [ "$version" -ge 170000 ]; then
+		# libpq 17 refuses sslnegotiation=direct with its default sslmode;
+		# pgverify raises the sslmode, so the option is kept and libpq
+		# opens TLS directly (which the test servers, PostgreSQL 15, do
+		# not speak: they close the connection).
+		check "$name: sslnegotiation=direct with no sslmode, no shim: libpq refuses it" \
+			"$("$PLAIN" connectdb "$GOOD sslnegotiation=direct" 2>&1)" "weak sslmode"
+		out=$(PGVERIFY_LOG=info LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$GOOD sslnegotiation=direct" 2>&1)
+		check "$name: sslnegotiation=direct with no sslmode: raised to verify-full, TLS attempted directly" \
+			"$out" "sslmode prefer -> verify-full(.|
+)*^FAIL 1 .*SSL (SYSCALL error|error: unexpected eof)"
+		check_not "$name: sslnegotiation=direct: not refused for its weak sslmode" "$out" "weak sslmode|pgverify refused"
+	fi
+	if [ "$version" -ge 160000 ]; then
+		check "$name: sslrootcert=system sslmode=prefer: read and raised, not refused" \
+			"$(LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$GOOD sslrootcert=system sslmode=prefer" 2>&1)" \
+			"certificate verify failed"
+	fi
+done <<<"$builds"
+unset LD_LIBRARY_PATH
+tap_done
