@@ -178,6 +178,9 @@ int main(void)
 	tests[n++] = (struct CMUnitTest){
 	    "a config owned by another user is refused",
 	    owned_by_another_user_refused, NULL, NULL, NULL};
+	/* PGVERIFY_UNIT_FILTER=GLOB runs only the cases it matches. */
+	if (getenv("PGVERIFY_UNIT_FILTER"))
+		cmocka_set_test_filter(getenv("PGVERIFY_UNIT_FILTER"));
 	int failed = _cmocka_run_group_tests("config", tests, n, NULL, NULL);
 	for (size_t i = 0; i < nfiles; i++) {
 		free(paths[i]);

@@ -6,6 +6,7 @@
 #include "../../src/mask.h"
 
 #include <setjmp.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,5 +76,8 @@ int main(void)
 	    cmocka_unit_test(nothing_else_changes),
 	    cmocka_unit_test(truncated_at_the_buffer),
 	};
+	/* PGVERIFY_UNIT_FILTER=GLOB runs only the cases it matches. */
+	if (getenv("PGVERIFY_UNIT_FILTER"))
+		cmocka_set_test_filter(getenv("PGVERIFY_UNIT_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
