@@ -1,6 +1,8 @@
 #!/bin/bash
 # What the built library promises about itself, read off the ELF file.
 set -u
+# Run alone (outside make), it finds the tree itself and the build in _build.
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/tap.sh"
 so=$abs_top_builddir/src/.libs/libpgverify.so
 command -v readelf >/dev/null || skip_all "no readelf"
@@ -21,4 +23,12 @@ for page in pgverify.1 pgverify.conf.5 libpgverify.3; do
 		ok "# SKIP man page $page: no groff"
 	fi
 done
+# Run outside make, with nothing set, it still runs (once: not from the
+# nested run, and where the build is the default _build).
+if [ -z "${PGVERIFY_RUN_ALONE:-}" ] && [ "$(cd "$abs_top_builddir" && pwd)" = "$abs_top_srcdir/_build" ]; then
+	check "tests/build.sh runs alone, outside make, with no variable set" \
+		"$(cd / && env -u abs_top_srcdir -u abs_top_builddir -u PGVERIFY_TEST_PRELOAD PGVERIFY_RUN_ALONE=1 \
+			bash "$abs_top_srcdir/tests/build.sh" 2>&1)" "\A(ok [0-9]+ - [^\n]*\n)+1\.\.[0-9]+\n\z"
+fi
+
 tap_done

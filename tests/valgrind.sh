@@ -4,6 +4,8 @@
 # valgrind memcheck.  Each must end with zero errors and zero bytes
 # definitely or indirectly lost: leaks of those kinds count as errors here.
 set -u
+# Run alone (outside make), it finds the tree itself and the build in _build.
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 command -v valgrind >/dev/null || skip_all "valgrind is not installed (apt-get install valgrind)"
 [ -z "$PGVERIFY_TEST_PRELOAD" ] || skip_all "valgrind cannot run the sanitizer build"
