@@ -25,7 +25,7 @@ for page in pgverify.1 pgverify.conf.5 libpgverify.3; do
 done
 # Run outside make, with nothing set, it still runs (once: not from the
 # nested run, and where the build is the default _build).
-if [ -z "${PGVERIFY_RUN_ALONE:-}" ] && [ "$(cd "$abs_top_builddir" && pwd)" = "$abs_top_srcdir/_build" ]; then
+if [ -z "${PGVERIFY_RUN_ALONE:-}" ] && [ "$(cd "$abs_top_builddir" && pwd -P)" = "$(cd "$abs_top_srcdir" && pwd -P)/_build" ]; then
 	check "tests/build.sh runs alone, outside make, with no variable set" \
 		"$(cd / && env -u abs_top_srcdir -u abs_top_builddir -u PGVERIFY_TEST_PRELOAD PGVERIFY_RUN_ALONE=1 \
 			bash "$abs_top_srcdir/tests/build.sh" 2>&1)" "\A(ok [0-9]+ - [^\n]*\n)+1\.\.[0-9]+\n\z"
