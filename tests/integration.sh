@@ -86,7 +86,7 @@ check "without the shim the same connection reaches the server" \
 out=$(psql_shim "$GOOD" PGVERIFY_CONFIG="$T/missing.conf")
 check "a missing PGVERIFY_CONFIG refuses with the file named" "$out" "pgverify refused this connection: bad configuration: $T/missing.conf"
 check "a refusal is the reason alone, not libpq's 'invalid connection option'" "$out" \
-	"^(psql: error: |FAIL 1 )pgverify refused this connection: bad configuration: $T/missing.conf: cannot read the file: No such file or directory$"
+	"^((psql|client): error: |FAIL 1 )pgverify refused this connection: bad configuration: $T/missing.conf: cannot read the file: No such file or directory$"
 check "a relative PGVERIFY_CONFIG is refused" "$(cd "$T" && psql_shim "$GOOD" PGVERIFY_CONFIG=pgverify.conf)" \
 	"pgverify refused this connection: .*PGVERIFY_CONFIG=\"pgverify.conf\" is not an absolute path"
 check "an empty PGVERIFY_CONFIG is refused" "$(psql_shim "$GOOD" PGVERIFY_CONFIG=)" "is not an absolute path"

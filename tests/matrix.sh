@@ -62,6 +62,10 @@ pq.PQstatus.argtypes = pq.PQsslInUse.argtypes = pq.PQerrorMessage.argtypes = [ct
 pq.PQerrorMessage.restype = ctypes.c_char_p
 c = pq.PQconnectdb(sys.argv[1].encode())
 print("OK ssl=%d" % pq.PQsslInUse(c) if pq.PQstatus(c) == 0 else "FAIL " + pq.PQerrorMessage(c).decode())'
+py_psycopg2='import sys, psycopg2
+c = psycopg2.connect(sys.argv[1]); cur = c.cursor()
+cur.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+print("OK ssl=%d" % cur.fetchone()[0])'
 py_psycopg='import sys, psycopg
 c = psycopg.connect(sys.argv[1])
 print("OK ssl=%d" % c.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0])'
@@ -84,6 +88,7 @@ way dlsym_on_libpq "$PLAIN" bypass
 way deepbind "$PLAIN" deepbind
 way dlmopen "$PLAIN" dlmopen
 way ctypes /usr/bin/python3 -c "$py_ctypes"
+/usr/bin/python3 -c "import psycopg2" 2>/dev/null && way psycopg2 /usr/bin/python3 -c "$py_psycopg2"
 /usr/bin/python3 -c "import psycopg" 2>/dev/null && way psycopg3 /usr/bin/python3 -c "$py_psycopg"
 
 while read -r name dir env; do

@@ -85,7 +85,7 @@ if build envrace "$CLIENTS/envrace.c"; then
 )*^startups \+0$"
 	echo "# $(echo "$out" | grep attempts=)"
 	check "PGHOST race, no shim: plain-text connections to the forged server" \
-		"$(on mitm "$T/envrace" 300 20 localhost "$race")" "connected=[1-9][0-9]* ssl=0(.|
+		"$(on mitm "$T/envrace" 3000 30 localhost "$race")" "connected=[1-9][0-9]* ssl=0(.|
 )*^startups \+[1-9]"
 fi
 
