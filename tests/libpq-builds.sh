@@ -70,6 +70,8 @@ build_source() {
 	rm -rf "$obj" "$dir" && mkdir -p "$obj"
 	(cd "$obj" && "$SRC/configure" --prefix="$dir" --without-readline --without-icu \
 		--without-zlib --with-openssl LDFLAGS="$ldflags" >/dev/null) || return 1
+	# Generated headers first (errcodes.h): libpq's submakes race for them.
+	make -C "$obj/src/backend" generated-headers >/dev/null || return 1
 	make -C "$obj/src/interfaces/libpq" -j"$(nproc)" install >/dev/null || return 1
 	make -C "$obj/src/bin/psql" -j"$(nproc)" install >/dev/null || return 1
 	echo "$dir/lib" >"$dir/ENV"
@@ -107,6 +109,8 @@ build() {
 	esac
 }
 
+# Run from make check: its jobserver and flags are not ours.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 available=0
 need_tools >/dev/null
 apt_sources >/dev/null 2>&1
