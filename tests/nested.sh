@@ -41,6 +41,7 @@ fake_start() {
 	for _ in $(seq 200); do [ -s "$T/fake.port" ] && break; sleep 0.05; done
 	port=$(cat "$T/fake.port")
 }
+# fake_count: wait for it (not in $(...): a subshell cannot wait for it).
 fake_count() { wait "$FAKE_PID"; cat "$T/fake.count"; }
 build() { # build NAME SOURCE...: compile a client into $T
 	local name=$1
@@ -67,7 +68,8 @@ if build keypass "$CLIENTS/keypass.c"; then
 )*^startups \+0$"
 	fake_start
 	LD_PRELOAD="$SHIM" timeout 60 "$T/keypass" "$outer" "$(at "$port")" s3cret >"$T/keypass.out" 2>&1
-	check "key-passphrase hook, inner connection to a server answering N: nothing sent after it" "$(fake_count)" "^0$"
+	wait "$FAKE_PID"
+	check "key-passphrase hook, inner connection to a server answering N: nothing sent after it" "$(cat "$T/fake.count")" "^0$"
 	check "key-passphrase hook, no shim: the inner connection reaches the forged server" \
 		"$(on mitm "$T/keypass" "$outer" "$MITM" s3cret)" "^inner: ssl=t(.|
 )*^startups \+1$"
@@ -136,7 +138,8 @@ if [ "$(id -u)" = 0 ] && [ -e /lib/libnss_pgsql.so.2 ] && unshare -m --propagati
 	fake_start
 	nss_etc "$port"
 	"$T/in-etc" env LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$nouser" >/dev/null 2>&1
-	check "NSS module, its database answering N: nothing sent after it" "$(fake_count)" "^0$"
+	wait "$FAKE_PID"
+	check "NSS module, its database answering N: nothing sent after it" "$(cat "$T/fake.count")" "^0$"
 	nss_etc "$P_MITM"
 	check "NSS module, no shim: its connection reaches the forged server" \
 		"$(on mitm "$T/in-etc" "$PLAIN" connectdb "$nouser")" "^startups \+[1-9]"
@@ -178,7 +181,8 @@ PHP
 )*^startups \+0$"
 		fake_start
 		env PGHOSTADDR=127.0.0.1 LD_PRELOAD="$SHIM" timeout 60 php "$T/$kind.php" "$(at "$port")" "$PGV_NAME" "$port" >/dev/null 2>&1
-		check "PHP $kind: server answering N, nothing sent after it" "$(fake_count)" "^0$"
+		wait "$FAKE_PID"
+		check "PHP $kind: server answering N, nothing sent after it" "$(cat "$T/fake.count")" "^0$"
 		check "PHP $kind, no shim: the forged server is accepted" \
 			"$(on mitm env PGHOSTADDR=127.0.0.1 php "$T/$kind.php" "$MITM" "$PGV_NAME" "$P_MITM")" "ssl=t
 startups \+1$"
