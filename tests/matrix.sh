@@ -34,16 +34,6 @@ while read -r name _; do
 	fi
 done < <(sed -n 's/^libpq-builds: \([^:]*\): skipped.*/\1/p' "$T/builds.err")
 
-startups() { grep -c 'connection authorized' "$T/$1.log"; }
-# against SERVER CMD...: output, then "startups +N" for SERVER.
-against() {
-	local server=$1 before after out
-	shift
-	before=$(startups "$server")
-	out=$(timeout 60 "$@" 2>&1 </dev/null)
-	after=$(startups "$server")
-	printf '%s\nstartups +%d\n' "$out" $((after - before))
-}
 # fake_after CMD...: bytes CMD CONNINFO sent after a server's N.
 fake_after() {
 	"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
@@ -106,19 +96,19 @@ while read -r name dir env; do
 	for w in $WAYS; do
 		check "$name, $w: good server, nothing set: verified" \
 			"$(LD_PRELOAD="$SHIM" "$T/way-$w" "$GOOD" 2>&1)" "^OK ssl=1$"
-		out=$(against mitm env LD_PRELOAD="$SHIM" "$T/way-$w" "$MITM")
+		out=$(on mitm env LD_PRELOAD="$SHIM" "$T/way-$w" "$MITM")
 		check "$name, $w: forged server refused, no startup packet" "$out" "certificate verify failed(.|
 )*^startups \+0$"
 		check "$name, $w: N server, nothing sent after it" "$(fake_after env LD_PRELOAD="$SHIM" "$T/way-$w")" "^0$"
 		check "$name, $w, no shim: the forged server is accepted" \
-			"$(against mitm "$T/way-$w" "$MITM")" "^OK ssl=1
+			"$(on mitm "$T/way-$w" "$MITM")" "^OK ssl=1
 startups \+1$"
 	done
 	if [ -x "$dir/bin/psql" ]; then
 		check "$name, its own psql: verified" \
 			"$(LD_PRELOAD="$SHIM" "$dir/bin/psql" -XAtq -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" "$GOOD" 2>&1)" "^t$"
 		check "$name, its own psql: forged refused" \
-			"$(against mitm env LD_PRELOAD="$SHIM" "$dir/bin/psql" -XAtq -c "SELECT 1" "$MITM")" "certificate verify failed(.|
+			"$(on mitm env LD_PRELOAD="$SHIM" "$dir/bin/psql" -XAtq -c "SELECT 1" "$MITM")" "certificate verify failed(.|
 )*^startups \+0$"
 	fi
 	version=$("$PLAIN" maps >/dev/null; /usr/bin/python3 -c 'import ctypes; print(ctypes.CDLL("libpq.so.5").PQlibVersion())')

@@ -23,16 +23,6 @@ GOOD=$(at "$P_GOOD")
 MITM=$(at "$P_MITM")
 CLIENTS=$abs_top_srcdir/tests/clients
 
-startups() { grep -c 'connection authorized' "$T/$1.log"; }
-# on SERVER CMD...: output, then "startups +N" for SERVER.
-on() {
-	local server=$1 before after out
-	shift
-	before=$(startups "$server")
-	out=$(timeout 120 "$@" 2>&1 </dev/null)
-	after=$(startups "$server")
-	printf '%s\nstartups +%d\n' "$out" $((after - before))
-}
 # fake_start: a server answering N for one client; sets FAKE_PID, port.
 fake_start() {
 	rm -f "$T/fake.port" "$T/fake.count"
@@ -41,8 +31,6 @@ fake_start() {
 	for _ in $(seq 200); do [ -s "$T/fake.port" ] && break; sleep 0.05; done
 	port=$(cat "$T/fake.port")
 }
-# fake_count: wait for it (not in $(...): a subshell cannot wait for it).
-fake_count() { wait "$FAKE_PID"; cat "$T/fake.count"; }
 build() { # build NAME SOURCE...: compile a client into $T
 	local name=$1
 	shift

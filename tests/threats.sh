@@ -99,8 +99,6 @@ fill() {
 	echo "${s//\{T\}/$T}"
 }
 
-# startups SERVER: how many startup packets SERVER has accepted so far.
-startups() { grep -c 'connection authorized' "$T/$1.log"; }
 
 # attempt SERVER PRELOAD ENV CLIENT...: runs the client, prints its output
 # and, on a last line, "startups +N": what reached the server meanwhile.

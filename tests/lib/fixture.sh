@@ -108,3 +108,18 @@ fixture_clients() {
 libpq_path() {
 	readlink -f "$(ldd "$abs_top_builddir/tests/client_plain" | awk '$1 == "libpq.so.5" { print $3 }')"
 }
+
+# startups SERVER: how many startup packets SERVER has accepted so far
+# (its servers run with log_connections=on).
+startups() { grep -c 'connection authorized' "$T/$1.log"; }
+
+# on SERVER CMD...: CMD's output (at most 60 s), then "startups +N": the
+# startup packets SERVER accepted meanwhile.
+on() {
+	local server=$1 before after out
+	shift
+	before=$(startups "$server")
+	out=$(timeout 60 "$@" 2>&1 </dev/null)
+	after=$(startups "$server")
+	printf '%s\nstartups +%d\n' "$out" $((after - before))
+}
