@@ -71,6 +71,18 @@ void pgverify_config_describe(const pgverify_config *cfg,
 int pgverify_config_rule(const pgverify_config *cfg, size_t i,
 			 pgverify_rule_view *out);
 
+/* Where libpq took an option's value from, in the order it looks. */
+typedef enum pgverify_origin {
+	PGVERIFY_FROM_UNKNOWN,	   /* not known (the merge did not see it) */
+	PGVERIFY_FROM_DEFAULT,	   /* libpq's compiled-in default, or unset */
+	PGVERIFY_FROM_OPTIONS,	   /* the options the program passed libpq */
+	PGVERIFY_FROM_SERVICE,	   /* the entry of the service named */
+	PGVERIFY_FROM_ENVIRONMENT, /* the option's PG* variable */
+	/* The service is named and the PG* variable holds the same value:
+	 * without reading the service file the two cannot be told apart. */
+	PGVERIFY_FROM_SERVICE_OR_ENVIRONMENT
+} pgverify_origin;
+
 /*
  * The settings of one connection, merged the way libpq merges them: its own
  * options, then the service file, then the PG* environment variables, then
@@ -83,6 +95,8 @@ typedef struct pgverify_settings {
 	char *sslmode;
 	char *sslrootcert;
 	char *gssencmode;
+	char *service; /* the service named, by the options or PGSERVICE */
+	pgverify_origin sslmode_from, sslrootcert_from, gssencmode_from;
 } pgverify_settings;
 
 /*
@@ -128,6 +142,9 @@ int pgverify_hosts_next(pgverify_hosts *it, pgverify_host *h);
 typedef struct pgverify_context {
 	int libpq_version;	   /* PQlibVersion(), e.g. 150018 */
 	const char *system_bundle; /* OpenSSL's default CA file */
+	/* The file of the code that called libpq (psqlodbcw.so, psql), for
+	 * messages; NULL when unknown. */
+	const char *caller;
 } pgverify_context;
 
 typedef enum pgverify_verdict {

@@ -13,7 +13,9 @@
 #include "shim.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 /* One call as the program made it: enough to repeat it untouched. */
 struct call {
@@ -31,6 +33,7 @@ struct call {
 	const char *const *values;
 	int expand_dbname;
 	const char *host, *port, *options, *tty, *dbname, *login, *pwd;
+	const void *ret; /* the return address: who called */
 };
 
 /* The argument by which libpq's internal call from this entry point to
@@ -38,8 +41,30 @@ struct call {
 static const void *identity(const struct call *c)
 {
 	return c->entry == SETDB_LOGIN ? NULL
-	       : c->conninfo		? (const void *)c->conninfo
-					: (const void *)c->keywords;
+	       : c->conninfo	       ? (const void *)c->conninfo
+				       : (const void *)c->keywords;
+}
+
+/*
+ * The file of the code that made call `c` (psql, psqlodbcw.so, _psycopg),
+ * which messages name.  NULL when that is libpq itself (its PQconnectdb()
+ * calling PQconnectStart() for a program that called past pgverify).
+ */
+static const char *caller_of(const struct call *c)
+{
+	Dl_info at, pq;
+	const char *name;
+
+	if (!dladdr(c->ret, &at) || !at.dli_fname)
+		return NULL;
+	if (dladdr((void *)pgv_real.PQconnectdb, &pq) &&
+	    pq.dli_fbase == at.dli_fbase)
+		return NULL;
+	/* The main program's file name is empty in the link map. */
+	if (!*at.dli_fname)
+		return program_invocation_short_name;
+	name = strrchr(at.dli_fname, '/');
+	return name ? name + 1 : at.dli_fname;
 }
 
 static void request_of(const struct call *c, struct pgv_request *req)
@@ -53,6 +78,7 @@ static void request_of(const struct call *c, struct pgv_request *req)
 	else
 		pgv_request_params(req, c->keywords, c->values,
 				   c->expand_dbname);
+	req->caller = caller_of(c);
 }
 
 static PGconn *connect_original(const struct call *c)
@@ -81,8 +107,8 @@ static PGconn *connect_rewritten(const struct call *c,
 				 const struct pgv_request *req)
 {
 	if (c->entry == CONNECT_START || c->entry == CONNECT_START_PARAMS)
-		return pgv_real.PQconnectStartParams(
-		    req->keywords, req->values, req->expand_dbname);
+		return pgv_real.PQconnectStartParams(req->keywords, req->values,
+						     req->expand_dbname);
 	return pgv_real.PQconnectdbParams(req->keywords, req->values,
 					  req->expand_dbname);
 }
@@ -122,18 +148,18 @@ static PGPing ping_call(const struct call *c)
 	PGPing ping = PQPING_NO_ATTEMPT;
 
 	if (pgv_shim_is_forwarded(identity(c)))
-		return c->conninfo ? pgv_real.PQping(c->conninfo)
-				   : pgv_real.PQpingParams(c->keywords,
-							   c->values,
-							   c->expand_dbname);
+		return c->conninfo
+			   ? pgv_real.PQping(c->conninfo)
+			   : pgv_real.PQpingParams(c->keywords, c->values,
+						   c->expand_dbname);
 	request_of(c, &req);
 	switch (pgv_shim_begin(&sc, &req)) {
 	case PGV_ROUTE_ORIGINAL:
 		pgv_shim_forwarding(&sc, identity(c));
-		ping = c->conninfo ? pgv_real.PQping(c->conninfo)
-				   : pgv_real.PQpingParams(c->keywords,
-							   c->values,
-							   c->expand_dbname);
+		ping = c->conninfo
+			   ? pgv_real.PQping(c->conninfo)
+			   : pgv_real.PQpingParams(c->keywords, c->values,
+						   c->expand_dbname);
 		break;
 	case PGV_ROUTE_REWRITTEN:
 		pgv_shim_forwarding(&sc, req.keywords);
@@ -151,12 +177,14 @@ static PGPing ping_call(const struct call *c)
 static PGconn *connectdb(const char *conninfo)
 {
 	return connect_call(&(struct call){.entry = CONNECTDB,
+					   .ret = __builtin_return_address(0),
 					   .conninfo = conninfo});
 }
 
 static PGconn *connect_start(const char *conninfo)
 {
 	return connect_call(&(struct call){.entry = CONNECT_START,
+					   .ret = __builtin_return_address(0),
 					   .conninfo = conninfo});
 }
 
@@ -164,6 +192,7 @@ static PGconn *connectdb_params(const char *const *keywords,
 				const char *const *values, int expand_dbname)
 {
 	return connect_call(&(struct call){.entry = CONNECTDB_PARAMS,
+					   .ret = __builtin_return_address(0),
 					   .keywords = keywords,
 					   .values = values,
 					   .expand_dbname = expand_dbname});
@@ -174,6 +203,7 @@ static PGconn *connect_start_params(const char *const *keywords,
 				    int expand_dbname)
 {
 	return connect_call(&(struct call){.entry = CONNECT_START_PARAMS,
+					   .ret = __builtin_return_address(0),
 					   .keywords = keywords,
 					   .values = values,
 					   .expand_dbname = expand_dbname});
@@ -185,6 +215,7 @@ static PGconn *setdb_login(const char *pghost, const char *pgport,
 			   const char *pwd)
 {
 	return connect_call(&(struct call){.entry = SETDB_LOGIN,
+					   .ret = __builtin_return_address(0),
 					   .host = pghost,
 					   .port = pgport,
 					   .options = pgoptions,
@@ -196,13 +227,16 @@ static PGconn *setdb_login(const char *pghost, const char *pgport,
 
 static PGPing ping(const char *conninfo)
 {
-	return ping_call(&(struct call){.entry = PING, .conninfo = conninfo});
+	return ping_call(&(struct call){.entry = PING,
+					.ret = __builtin_return_address(0),
+					.conninfo = conninfo});
 }
 
 static PGPing ping_params(const char *const *keywords,
 			  const char *const *values, int expand_dbname)
 {
 	return ping_call(&(struct call){.entry = PING_PARAMS,
+					.ret = __builtin_return_address(0),
 					.keywords = keywords,
 					.values = values,
 					.expand_dbname = expand_dbname});
@@ -235,11 +269,14 @@ const struct pgv_hook *pgv_hooks(size_t *n)
 	    {"PQconnectPoll", (void *)connect_poll, NULL},
 	};
 	void *real[] = {
-	    (void *)pgv_real.PQconnectdb,  (void *)pgv_real.PQconnectdbParams,
+	    (void *)pgv_real.PQconnectdb,
+	    (void *)pgv_real.PQconnectdbParams,
 	    (void *)pgv_real.PQconnectStart,
 	    (void *)pgv_real.PQconnectStartParams,
-	    (void *)pgv_real.PQsetdbLogin, (void *)pgv_real.PQping,
-	    (void *)pgv_real.PQpingParams, (void *)pgv_real.PQconnectPoll,
+	    (void *)pgv_real.PQsetdbLogin,
+	    (void *)pgv_real.PQping,
+	    (void *)pgv_real.PQpingParams,
+	    (void *)pgv_real.PQconnectPoll,
 	};
 
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(*hooks); i++)
@@ -248,51 +285,29 @@ const struct pgv_hook *pgv_hooks(size_t *n)
 	return hooks;
 }
 
-PGconn *PQconnectdb(const char *conninfo)
-{
-	return connectdb(conninfo);
-}
-
+/*
+ * The exported symbols are aliases of the static hooks, not calls to them:
+ * whether a program reaches a hook through these or through libpq's own
+ * symbol table, the hook's return address is the program's call site.
+ */
+PGconn *PQconnectdb(const char *conninfo) __attribute__((alias("connectdb")));
 PGconn *PQconnectStart(const char *conninfo)
-{
-	return connect_start(conninfo);
-}
-
+    __attribute__((alias("connect_start")));
 PGconn *PQconnectdbParams(const char *const *keywords,
 			  const char *const *values, int expand_dbname)
-{
-	return connectdb_params(keywords, values, expand_dbname);
-}
-
+    __attribute__((alias("connectdb_params")));
 PGconn *PQconnectStartParams(const char *const *keywords,
 			     const char *const *values, int expand_dbname)
-{
-	return connect_start_params(keywords, values, expand_dbname);
-}
-
+    __attribute__((alias("connect_start_params")));
 PGconn *PQsetdbLogin(const char *pghost, const char *pgport,
 		     const char *pgoptions, const char *pgtty,
 		     const char *dbName, const char *login, const char *pwd)
-{
-	return setdb_login(pghost, pgport, pgoptions, pgtty, dbName, login,
-			   pwd);
-}
-
-PGPing PQping(const char *conninfo)
-{
-	return ping(conninfo);
-}
-
+    __attribute__((alias("setdb_login")));
+PGPing PQping(const char *conninfo) __attribute__((alias("ping")));
 PGPing PQpingParams(const char *const *keywords, const char *const *values,
-		    int expand_dbname)
-{
-	return ping_params(keywords, values, expand_dbname);
-}
-
+		    int expand_dbname) __attribute__((alias("ping_params")));
 PostgresPollingStatusType PQconnectPoll(PGconn *conn)
-{
-	return connect_poll(conn);
-}
+    __attribute__((alias("connect_poll")));
 
 /*
  * A libpq loaded into a new namespace has none of the bindings above:

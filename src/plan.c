@@ -98,7 +98,8 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 			  pgverify_plan *out)
 {
 	const pgverify_decision *d = &out->decision;
-	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle()};
+	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle(),
+				req->caller};
 	char err[1024];
 
 	memset(out, 0, sizeof(*out));
@@ -172,7 +173,7 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 {
 	const pgverify_decision *d = &out->decision;
 	const pgverify_settings *s = &out->settings;
-	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle()};
+	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle(), NULL};
 
 	describe_hosts(s, out->hosts, sizeof(out->hosts));
 	pgverify_decide(cfg, s, &ctx, &out->decision);
@@ -182,11 +183,12 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 	 * before 16 would look for a file named "system". */
 	if (ctx.libpq_version < 160000 && s->sslrootcert &&
 	    strcmp(s->sslrootcert, "system") == 0) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "%s: sslrootcert=system needs libpq 16 or later, and "
-			 "this connection (libpq %d) was started past pgverify, "
-			 "which could not translate it; give it sslrootcert=%s",
-			 out->hosts, ctx.libpq_version, ctx.system_bundle);
+		snprintf(
+		    out->reason, sizeof(out->reason),
+		    "%s: sslrootcert=system needs libpq 16 or later, and "
+		    "this connection (libpq %d) was started past pgverify, "
+		    "which could not translate it; give it sslrootcert=%s",
+		    out->hosts, ctx.libpq_version, ctx.system_bundle);
 		return refuse(out);
 	}
 	if (!already_enforced(s, d)) {

@@ -127,6 +127,90 @@ static const char *host_bundle(const pgverify_config *cfg,
 	return n > 0 && (size_t)n < len ? out : NULL;
 }
 
+/* psqlODBC writes sslmode=disable into every connection it makes unless
+ * its DSN names an SSLmode: the user never wrote the option. */
+static int is_psqlodbc(const char *caller)
+{
+	return caller && strncmp(caller, "psqlodbc", 8) == 0;
+}
+
+/* Where option `opt` (keyword=value) came from, in words, and how to take
+ * it away there. */
+static void describe_origin(const pgverify_settings *s,
+			    const pgverify_context *ctx, pgverify_origin from,
+			    const char *opt, const char *var, char *where,
+			    char *fix, size_t len)
+{
+	const char *service = s->service ? s->service : "";
+
+	switch (from) {
+	case PGVERIFY_FROM_OPTIONS:
+		if (ctx->caller)
+			snprintf(where, len,
+				 "the connection string %s gave libpq",
+				 ctx->caller);
+		else
+			snprintf(where, len, "the connection string");
+		if (is_psqlodbc(ctx->caller))
+			snprintf(fix, len,
+				 "psqlODBC adds %s unless the DSN sets "
+				 "SSLmode: set SSLmode=verify-full (or prefer) "
+				 "in the DSN or odbc.ini",
+				 opt);
+		else
+			snprintf(fix, len, "remove %s from it", opt);
+		return;
+	case PGVERIFY_FROM_SERVICE:
+		snprintf(where, len, "the entry of service \"%s\"", service);
+		snprintf(fix, len, "remove %s from that entry", opt);
+		return;
+	case PGVERIFY_FROM_ENVIRONMENT:
+		snprintf(where, len, "%s in the environment", var);
+		snprintf(fix, len, "unset %s", var);
+		return;
+	case PGVERIFY_FROM_SERVICE_OR_ENVIRONMENT:
+		snprintf(where, len, "the entry of service \"%s\" or %s",
+			 service, var);
+		snprintf(fix, len, "remove %s from both", opt);
+		return;
+	case PGVERIFY_FROM_DEFAULT:
+		snprintf(where, len, "this libpq's own default");
+		snprintf(fix, len, "use a libpq built with TLS support");
+		return;
+	case PGVERIFY_FROM_UNKNOWN:
+		break;
+	}
+	snprintf(where, len,
+		 "the connection (from its options, service file or %s)", var);
+	snprintf(fix, len, "remove %s", opt);
+}
+
+/*
+ * An explicit request pgverify will not replace (sslmode=disable under
+ * on_disable = "refuse", gssencmode=require under gssencmode = "disable"):
+ * refused, saying where it came from, which key refuses it, and the fix.
+ */
+static void refuse_explicit(pgverify_decision *d, const pgverify_settings *s,
+			    const pgverify_context *ctx, pgverify_origin from,
+			    const char *opt, const char *var,
+			    const pgverify_config *cfg)
+{
+	char where[256], fix[256];
+
+	describe_origin(s, ctx, from, opt, var, where, fix, sizeof(where));
+	if (strcmp(opt, "sslmode=disable") == 0)
+		refuse(
+		    d,
+		    "%s asks for %s, and %s sets on_disable = \"refuse\"; %s",
+		    where, opt, config_name(cfg), fix);
+	else
+		refuse(d,
+		       "%s asks for %s, and %s sets gssencmode = \"disable\" "
+		       "(every TCP connection is TLS); %s, or set gssencmode = "
+		       "\"prefer\" in %s to allow GSS encryption",
+		       where, opt, config_name(cfg), fix, config_name(cfg));
+}
+
 /* Account for one TCP host: exemption, its rule's minimum and bundle. */
 static void scan_host(const pgverify_config *cfg, const char *name,
 		      int addr_only, struct scan *sc)
@@ -261,13 +345,8 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 		return;
 	}
 	if (own == PGV_SSL_DISABLE && cfg->on_disable_refuse) {
-		refuse(d,
-		       "the connection asks for sslmode=disable (from its "
-		       "options, service file or PGSSLMODE) and %s sets "
-		       "on_disable = \"refuse\"; remove sslmode=disable (a "
-		       "driver may add it: psqlODBC does unless the DSN "
-		       "sets SSLmode=prefer)",
-		       config_name(cfg));
+		refuse_explicit(d, s, ctx, s->sslmode_from, "sslmode=disable",
+				"PGSSLMODE", cfg);
 		return;
 	}
 	if (choose_bundle(cfg, s, &sc, d) < 0)
@@ -290,13 +369,8 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 	/* An explicit request is honoured or refused, never swapped. */
 	if (cfg->gssencmode_disable && s->gssencmode &&
 	    strcmp(s->gssencmode, "require") == 0) {
-		refuse(d,
-		       "the connection asks for gssencmode=require (from its "
-		       "options, service file or PGGSSENCMODE) and %s sets "
-		       "gssencmode = \"disable\" (every TCP connection is TLS); "
-		       "set gssencmode = \"prefer\" there to allow GSS "
-		       "encryption, or remove gssencmode=require",
-		       config_name(cfg));
+		refuse_explicit(d, s, ctx, s->gssencmode_from,
+				"gssencmode=require", "PGGSSENCMODE", cfg);
 		return;
 	}
 	d->gssencmode = cfg->gssencmode_disable ? "disable" : NULL;

@@ -20,6 +20,8 @@ struct pgv_request {
 	char **owned;		  /* appended values, owned */
 	size_t nowned;
 	char error[512]; /* non-empty: the options could not be read */
+	const char
+	    *caller; /* the file of the code that called libpq, or NULL */
 };
 
 void pgv_request_params(struct pgv_request *r, const char *const *keywords,
@@ -45,8 +47,10 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 
 void pgv_request_free(struct pgv_request *r);
 
-/* The options the policy reads, as `conn` holds them after libpq's merge.
+/* The options the policy reads, as `conn` holds them after libpq's merge
+ * of request `r`, with where each came from (unknown if `r` is NULL).
  * 0, or -1 (out of memory); release with pgverify_settings_clear(). */
-int pgv_settings_from_conn(PGconn *conn, pgverify_settings *out);
+int pgv_settings_from_conn(PGconn *conn, const struct pgv_request *r,
+			   pgverify_settings *out);
 
 #endif

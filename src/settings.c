@@ -17,6 +17,7 @@
 #include "real.h"
 #include "request.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,23 +39,146 @@ static int copy_option(char **dst, const char *val)
 	return val && !(*dst = strdup(val)) ? -1 : 0;
 }
 
-int pgv_settings_from_conn(PGconn *conn, pgverify_settings *out)
+static char **member(pgverify_settings *out, const char *keyword)
+{
+	static const struct {
+		const char *keyword;
+		size_t offset;
+	} members[] = {
+	    {"host", offsetof(pgverify_settings, host)},
+	    {"hostaddr", offsetof(pgverify_settings, hostaddr)},
+	    {"port", offsetof(pgverify_settings, port)},
+	    {"sslmode", offsetof(pgverify_settings, sslmode)},
+	    {"sslrootcert", offsetof(pgverify_settings, sslrootcert)},
+	    {"gssencmode", offsetof(pgverify_settings, gssencmode)},
+	};
+
+	for (size_t i = 0; i < sizeof(members) / sizeof(*members); i++)
+		if (strcmp(keyword, members[i].keyword) == 0)
+			return (char **)((char *)out + members[i].offset);
+	return NULL;
+}
+
+/* The value conninfo string or URI `s` gives `keyword`, copied; NULL if
+ * none.  Strings that are neither (a plain database name) do not parse. */
+static char *conninfo_value(const char *s, const char *keyword)
+{
+	PQconninfoOption *opts = PQconninfoParse(s, NULL);
+	char *val = NULL;
+
+	for (PQconninfoOption *o = opts; o && o->keyword && !val; o++)
+		if (strcmp(o->keyword, keyword) == 0 && o->val && *o->val)
+			val = strdup(o->val);
+	PQconninfoFree(opts);
+	return val;
+}
+
+/*
+ * The value the program's own options give `keyword` as libpq reads them,
+ * copied, or NULL: the last non-empty one, the first dbname read as a
+ * connection string under expand_dbname (conninfo_array_parse() in
+ * fe-connect.c).  Out of memory reads as unset: it only words a message.
+ */
+static char *given(const struct pgv_request *r, const char *keyword)
+{
+	int expand = r->expand_dbname;
+	char *val = NULL, *in_dbname;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const char *k = r->keywords[i], *v = r->values[i];
+		if (!v)
+			continue;
+		if (expand && strcmp(k, "dbname") == 0) {
+			expand = 0;
+			if ((in_dbname = conninfo_value(v, keyword))) {
+				free(val);
+				val = in_dbname;
+			}
+		}
+		if (*v && strcmp(k, keyword) == 0) {
+			free(val);
+			val = strdup(v);
+		}
+	}
+	return val;
+}
+
+/* Whether the program's own options set `keyword`. */
+static int is_given(const struct pgv_request *r, const char *keyword)
+{
+	char *val = given(r, keyword);
+
+	free(val);
+	return val != NULL;
+}
+
+/*
+ * Where libpq took option `o`'s merged value from.  It reads the program's
+ * options, then the named service's entry for what they leave unset, then
+ * the option's variable, then its default (conninfo_add_defaults()).  The
+ * value alone decides between the last three, so a service entry equal to
+ * the variable, or to the default, is told as the later source.
+ */
+static pgverify_origin origin_of(const struct pgv_request *r,
+				 const PQconninfoOption *o, const char *service)
+{
+	const char *env = o->envvar ? getenv(o->envvar) : NULL;
+	int from_env = env && *env && strcmp(env, o->val) == 0;
+	int is_default = o->compiled && strcmp(o->compiled, o->val) == 0;
+
+	if (is_given(r, o->keyword))
+		return PGVERIFY_FROM_OPTIONS;
+	if (service && *service && from_env)
+		return PGVERIFY_FROM_SERVICE_OR_ENVIRONMENT;
+	if (from_env)
+		return PGVERIFY_FROM_ENVIRONMENT;
+	if (is_default)
+		return PGVERIFY_FROM_DEFAULT;
+	/* Neither: the service's entry, or libpq's older PGREQUIRESSL. */
+	return service && *service ? PGVERIFY_FROM_SERVICE
+				   : PGVERIFY_FROM_ENVIRONMENT;
+}
+
+/*
+ * The service named and the origins of the options whose refusals say
+ * where they came from.  libpq before 16 does not show the service in
+ * PQconninfo(): it is the options', else PGSERVICE (parseServiceInfo()).
+ */
+static int find_origins(const struct pgv_request *r,
+			const PQconninfoOption *opts, pgverify_settings *out)
+{
+	const char *env = getenv("PGSERVICE");
+
+	out->service = given(r, "service");
+	if (!out->service && env && *env && !(out->service = strdup(env)))
+		return -1;
+	for (const PQconninfoOption *o = opts; o->keyword; o++) {
+		pgverify_origin from = o->val && *o->val
+					   ? origin_of(r, o, out->service)
+					   : PGVERIFY_FROM_DEFAULT;
+		if (strcmp(o->keyword, "sslmode") == 0)
+			out->sslmode_from = from;
+		else if (strcmp(o->keyword, "sslrootcert") == 0)
+			out->sslrootcert_from = from;
+		else if (strcmp(o->keyword, "gssencmode") == 0)
+			out->gssencmode_from = from;
+	}
+	return 0;
+}
+
+int pgv_settings_from_conn(PGconn *conn, const struct pgv_request *r,
+			   pgverify_settings *out)
 {
 	PQconninfoOption *opts = PQconninfo(conn);
 	int rc = opts ? 0 : -1;
 
 	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-		char **dst =
-		    strcmp(o->keyword, "host") == 0	     ? &out->host
-		    : strcmp(o->keyword, "hostaddr") == 0    ? &out->hostaddr
-		    : strcmp(o->keyword, "port") == 0	     ? &out->port
-		    : strcmp(o->keyword, "sslmode") == 0     ? &out->sslmode
-		    : strcmp(o->keyword, "sslrootcert") == 0 ? &out->sslrootcert
-		    : strcmp(o->keyword, "gssencmode") == 0  ? &out->gssencmode
-							     : NULL;
+		char **dst = member(out, o->keyword);
 		if (dst && copy_option(dst, o->val) < 0)
 			rc = -1;
 	}
+	if (rc == 0 && r)
+		rc = find_origins(r, opts, out);
 	PQconninfoFree(opts);
 	return rc;
 }
@@ -132,7 +256,7 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 		snprintf(err, errlen, "%s", PQerrorMessage(conn));
 		err[strcspn(err, "\n")] = '\0';
 		pgv_mask_secrets(err, errlen);
-	} else if (pgv_settings_from_conn(conn, out) < 0) {
+	} else if (pgv_settings_from_conn(conn, r, out) < 0) {
 		snprintf(err, errlen, "out of memory");
 	} else {
 		rc = 0;
@@ -151,6 +275,7 @@ void pgverify_settings_clear(pgverify_settings *s)
 	free(s->sslmode);
 	free(s->sslrootcert);
 	free(s->gssencmode);
+	free(s->service);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -247,7 +247,7 @@ int pgv_shim_check_started(PGconn *conn)
 	else if (!config)
 		snprintf(plan.reason, sizeof(plan.reason),
 			 "bad configuration: %s", config_error);
-	else if (pgv_settings_from_conn(conn, &plan.settings) < 0)
+	else if (pgv_settings_from_conn(conn, NULL, &plan.settings) < 0)
 		snprintf(plan.reason, sizeof(plan.reason), "out of memory");
 	else
 		verdict = pgv_plan_started(config, &plan);

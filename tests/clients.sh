@@ -108,4 +108,33 @@ exit=0$"
 else
 	for n in 1 2 3; do skip "psycopg 3 ($n)" "no python3-psycopg"; done
 fi
+# --- ODBC: psqlODBC through unixODBC's isql ---------------------------------------
+# psqlODBC writes sslmode=disable into every connection string it builds
+# unless the DSN sets SSLmode; pgverify upgrades it like any other.
+ODBC_DRIVER=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
+if command -v isql >/dev/null && [ -f "$ODBC_DRIVER" ]; then
+	version "$(isql --version), psqlODBC $(dpkg-query -W -f='${Version}' odbc-postgresql 2>/dev/null)"
+	echo "$SSLQ" >"$T/ssl.sql"
+	# odbc DSN [VAR=VALUE...]: the query over SQLDriverConnect(DSN).
+	odbc() {
+		local dsn=$1
+		shift
+		LD_PRELOAD="$SHIM" env PGHOSTADDR=127.0.0.1 "$@" isql -v -b -k "$dsn" <"$T/ssl.sql" 2>&1
+		echo "exit=$?"
+	}
+	dsn="Driver=$ODBC_DRIVER;Servername=$PGV_NAME;Database=postgres;Username=postgres"
+	check "psqlODBC: its own sslmode=disable upgraded and verified" "$(odbc "$dsn;Port=$P_GOOD")" "\| ssl=true +\|(.|
+)*exit=0$"
+	check "psqlODBC: forged refused" "$(odbc "$dsn;Port=$P_MITM")" "certificate verify failed(.|
+)*exit=1$"
+	printf 'on_disable = "refuse";\nsslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/refuse.conf"
+	check "psqlODBC, on_disable = refuse: the message names the driver's default and the DSN fix" \
+		"$(odbc "$dsn;Port=$P_GOOD" PGVERIFY_CONFIG="$T/refuse.conf")" \
+		"pgverify refused this connection: $PGV_NAME \(hostaddr 127.0.0.1\): the connection string psqlodbcw.so gave libpq asks for sslmode=disable, and $T/refuse.conf sets on_disable = \"refuse\"; psqlODBC adds sslmode=disable unless the DSN sets SSLmode: set SSLmode=verify-full \(or prefer\) in the DSN or odbc.ini"
+	check "psqlODBC, on_disable = refuse: SSLmode=verify-full in the DSN is verified" \
+		"$(odbc "$dsn;Port=$P_GOOD;SSLmode=verify-full" PGVERIFY_CONFIG="$T/refuse.conf")" "\| ssl=true +\|(.|
+)*exit=0$"
+else
+	for n in 1 2 3 4; do skip "psqlODBC ($n)" "no odbc-postgresql and unixodbc"; done
+fi
 tap_done

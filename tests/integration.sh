@@ -100,8 +100,14 @@ check "a config writable by group is refused, as OpenSSH does" \
 printf 'on_disable = "refuse";\nsslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/refuse.conf"
 out=$(psql_shim "$GOOD sslmode=disable" PGVERIFY_CONFIG="$T/refuse.conf")
 check "on_disable = refuse: sslmode=disable is refused" "$out" "pgverify refused this connection: .*on_disable = \"refuse\""
-check "on_disable = refuse: the message names the fix, and psqlODBC's own default" "$out" \
-	"sets on_disable = \"refuse\"; remove sslmode=disable \(a driver may add it: psqlODBC does unless the DSN sets SSLmode=prefer\)$"
+check "on_disable = refuse: the message names the program's connection string and the fix" "$out" \
+	"pgverify refused this connection: $PGV_NAME \(hostaddr 127.0.0.1\): the connection string (psql|client_plain) gave libpq asks for sslmode=disable, and $T/refuse.conf sets on_disable = \"refuse\"; remove sslmode=disable from it$"
+check "on_disable = refuse: PGSSLMODE=disable is named as such" "$(psql_shim "$GOOD" PGSSLMODE=disable PGVERIFY_CONFIG="$T/refuse.conf")" \
+	": PGSSLMODE in the environment asks for sslmode=disable, and $T/refuse.conf sets on_disable = \"refuse\"; unset PGSSLMODE$"
+printf '[legacy]\nsslmode=disable\n' >"$T/services.conf"
+check "on_disable = refuse: a service file's sslmode=disable names the service" \
+	"$(psql_shim "$GOOD service=legacy" PGSERVICEFILE="$T/services.conf" PGVERIFY_CONFIG="$T/refuse.conf")" \
+	": the entry of service \"legacy\" asks for sslmode=disable, and $T/refuse.conf sets on_disable = \"refuse\"; remove sslmode=disable from that entry$"
 echo "not a certificate" >"$T/garbage.pem"
 check "a garbage sslrootcert is refused before connecting" "$(psql_shim "$GOOD sslrootcert=$T/garbage.pem")" "pgverify refused this connection: .*garbage.pem holds no PEM certificate"
 check "a garbage sslrootcert gives plaintext without the shim" "$(psql_plain "$NOTLS sslrootcert=$T/garbage.pem")" "^ssl=false$"

@@ -14,37 +14,32 @@ static const char usage[] = "pgverify explain [-c FILE] [--json] CONNINFO";
 
 static const char *const verdicts[] = {"leave", "enforce", "refuse"};
 
-static const char *explicit_value(const PQconninfoOption *opts, const char *kw)
+/* libpq also takes sslmode=require from the deprecated PGREQUIRESSL=1. */
+static const char *sslmode_var(void)
 {
-	for (; opts && opts->keyword; opts++)
-		if (strcmp(opts->keyword, kw) == 0)
-			return opts->val;
-	return NULL;
+	const char *v = getenv("PGSSLMODE");
+
+	return v && *v ? "PGSSLMODE" : "PGREQUIRESSL";
 }
 
-/*
- * Where a merged value came from.  libpq takes the connection string, then
- * the service file, then the environment, then its default; a value equal
- * to both the service file's and the environment's cannot be told apart.
- */
-static const char *origin(const char *kw, const char *env_name,
-			  const char *merged, const PQconninfoOption *given)
+/* Where a merged value came from (settings.c found it), as words. */
+static const char *origin(pgverify_origin from, const char *var)
 {
-	const char *env = getenv(env_name);
-	int service = explicit_value(given, "service") || getenv("PGSERVICE");
-
-	if (!merged || !*merged)
-		return "unset";
-	if (explicit_value(given, kw))
+	switch (from) {
+	case PGVERIFY_FROM_OPTIONS:
 		return "the connection string";
-	if (service)
+	case PGVERIFY_FROM_SERVICE:
+		return "the service file";
+	case PGVERIFY_FROM_ENVIRONMENT:
+		return var;
+	case PGVERIFY_FROM_SERVICE_OR_ENVIRONMENT:
 		return "the service file or the environment";
-	if (env && strcmp(env, merged) == 0)
-		return env_name;
-	if (strcmp(kw, "sslmode") == 0 && getenv("PGREQUIRESSL") &&
-	    getenv("PGREQUIRESSL")[0] == '1')
-		return "PGREQUIRESSL";
-	return "libpq's default";
+	case PGVERIFY_FROM_DEFAULT:
+		return "libpq's default";
+	case PGVERIFY_FROM_UNKNOWN:
+		break;
+	}
+	return "unknown";
 }
 
 static int needs_quotes(const char *v)
@@ -96,8 +91,7 @@ static void json_forwarded(struct json *j, const char *const *kw,
 	json_close(j, ']');
 }
 
-static void report_json(const pgverify_config *cfg, const pgverify_plan *p,
-			const PQconninfoOption *given)
+static void report_json(const pgverify_config *cfg, const pgverify_plan *p)
 {
 	const pgverify_decision *d = &p->decision;
 	struct json j;
@@ -112,8 +106,7 @@ static void report_json(const pgverify_config *cfg, const pgverify_plan *p,
 	json_open(&j, "sslmode", '{');
 	json_str(&j, "before", d->sslmode_before);
 	json_str(&j, "after", d->sslmode_after);
-	json_str(&j, "origin",
-		 origin("sslmode", "PGSSLMODE", p->settings.sslmode, given));
+	json_str(&j, "origin", origin(p->settings.sslmode_from, sslmode_var()));
 	json_close(&j, '}');
 	json_open(&j, "sslrootcert", '{');
 	json_str(&j, "value", d->sslrootcert);
@@ -127,8 +120,7 @@ static void report_json(const pgverify_config *cfg, const pgverify_plan *p,
 	json_end(&j);
 }
 
-static void report_human(const pgverify_config *cfg, const pgverify_plan *p,
-			 const PQconninfoOption *given)
+static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 {
 	const pgverify_decision *d = &p->decision;
 	const char *path = pgverify_config_path(cfg);
@@ -142,18 +134,17 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p,
 			return;
 	}
 	if (p->verdict == PGVERIFY_ENFORCE) {
-		printf(
-		    "sslmode:      %s -> %s (the connection's own from %s; "
-		    "minimum from %s)\n",
-		    d->sslmode_before, d->sslmode_after,
-		    origin("sslmode", "PGSSLMODE", p->settings.sslmode, given),
-		    path ? path : "the built-in defaults");
+		printf("sslmode:      %s -> %s (the connection's own from %s; "
+		       "minimum from %s)\n",
+		       d->sslmode_before, d->sslmode_after,
+		       origin(p->settings.sslmode_from, sslmode_var()),
+		       path ? path : "the built-in defaults");
 		if (strcmp(d->bundle_source, "connection") == 0)
 			printf("sslrootcert:  %s (the connection's own, from "
 			       "%s)\n",
 			       d->sslrootcert,
-			       origin("sslrootcert", "PGSSLROOTCERT",
-				      p->settings.sslrootcert, given));
+			       origin(p->settings.sslrootcert_from,
+				      "PGSSLROOTCERT"));
 		else if (d->rule)
 			printf("sslrootcert:  %s (hosts rule \"%s\")\n",
 			       d->sslrootcert, d->rule);
@@ -178,15 +169,13 @@ int cmd_explain(int argc, char **argv)
 
 	if (!cfg)
 		return status;
-	PQconninfoOption *given = PQconninfoParse(argv[o.first], NULL);
 	pgverify_plan_conninfo(cfg, argv[o.first], &plan);
 	if (o.json)
-		report_json(cfg, &plan, given);
+		report_json(cfg, &plan);
 	else
-		report_human(cfg, &plan, given);
+		report_human(cfg, &plan);
 	status = plan.verdict == PGVERIFY_REFUSE ? EXIT_REFUSED : EXIT_OK;
 	pgverify_plan_clear(&plan);
-	PQconninfoFree(given);
 	pgverify_config_free(cfg);
 	return status;
 }

@@ -33,8 +33,10 @@ struct tcase {
 	const char *env;    /* "NAME=value NAME=value" */
 	const char *conf;   /* extra config lines, appended to the base */
 	int libpq;
+	const char *caller; /* the context's caller */
 	pgverify_verdict verdict;
 	const char *before, *after, *rootcert, *reason, *gss;
+	const char *starts; /* the reason's first words */
 };
 
 /* clang-format off */
@@ -133,11 +135,20 @@ static const struct tcase cases[] = {
     {"system forces verify-full even where a rule says verify-ca", CONNINFO, {"host=db.corp.example sslrootcert=system"}, .verdict = ENFORCE, .after = "verify-full"},
     /* configuration switches */
     {"gssencmode = prefer leaves GSS alone", CONNINFO, {"host=x"}, .conf = "gssencmode = \"prefer\";", .verdict = ENFORCE, .gss = "(none)"},
-    {"gssencmode=require is refused, not swapped, under gssencmode = disable", CONNINFO, {"host=x gssencmode=require"}, .verdict = REFUSE, .reason = "case.conf sets gssencmode = \"disable\" (every TCP connection is TLS); set gssencmode = \"prefer\" there to allow GSS encryption, or remove gssencmode=require"},
+    {"gssencmode=require is refused, not swapped, under gssencmode = disable", CONNINFO, {"host=x gssencmode=require"}, .verdict = REFUSE, .starts = "the connection string asks for gssencmode=require, and ", .reason = "case.conf sets gssencmode = \"disable\" (every TCP connection is TLS); remove gssencmode=require from it, or set gssencmode = \"prefer\" in "},
+    {"PGGSSENCMODE=require is refused, naming the variable", CONNINFO, {"host=x"}, "PGGSSENCMODE=require", .verdict = REFUSE, .starts = "PGGSSENCMODE in the environment asks for gssencmode=require, and ", .reason = "(every TCP connection is TLS); unset PGGSSENCMODE, or set gssencmode = \"prefer\" in "},
+    {"a service's gssencmode=require is refused, naming the service", CONNINFO, {"service=svc2"}, .verdict = REFUSE, .starts = "the entry of service \"svc2\" asks for gssencmode=require, and ", .reason = "; remove gssencmode=require from that entry, or set"},
     {"gssencmode=require is honoured under gssencmode = prefer", CONNINFO, {"host=x gssencmode=require"}, .conf = "gssencmode = \"prefer\";", .verdict = ENFORCE, .gss = "(none)"},
     {"gssencmode=prefer is still made disable", CONNINFO, {"host=x gssencmode=prefer"}, .verdict = ENFORCE, .gss = "disable"},
-    {"on_disable = refuse refuses sslmode=disable", CONNINFO, {"host=x sslmode=disable"}, .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .reason = "on_disable"},
-    {"on_disable = refuse refuses PGSSLMODE=disable", CONNINFO, {"host=x"}, "PGSSLMODE=disable", .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .reason = "on_disable"},
+    {"on_disable = refuse refuses sslmode=disable", CONNINFO, {"host=x sslmode=disable"}, .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .starts = "the connection string asks for sslmode=disable, and ", .reason = "case.conf sets on_disable = \"refuse\"; remove sslmode=disable from it"},
+    {"on_disable = refuse names the program that passed sslmode=disable", CONNINFO, {"host=x sslmode=disable"}, .conf = "on_disable = \"refuse\";", .caller = "psql", .verdict = REFUSE, .starts = "the connection string psql gave libpq asks for sslmode=disable, and "},
+    {"on_disable = refuse: an expanded dbname is the connection string", PARAMS, {"dbname", "host=x sslmode=disable"}, .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .starts = "the connection string asks for sslmode=disable"},
+    {"on_disable = refuse: psqlODBC's own sslmode=disable, and the DSN fix", PARAMS, {"host", "x", "sslmode", "disable"}, .conf = "on_disable = \"refuse\";", .caller = "psqlodbcw.so", .verdict = REFUSE, .starts = "the connection string psqlodbcw.so gave libpq asks for sslmode=disable, and ", .reason = "case.conf sets on_disable = \"refuse\"; psqlODBC adds sslmode=disable unless the DSN sets SSLmode: set SSLmode=verify-full (or prefer) in the DSN or odbc.ini"},
+    {"on_disable = refuse refuses PGSSLMODE=disable, naming it", CONNINFO, {"host=x"}, "PGSSLMODE=disable", .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .starts = "PGSSLMODE in the environment asks for sslmode=disable, and ", .reason = "case.conf sets on_disable = \"refuse\"; unset PGSSLMODE"},
+    {"on_disable = refuse: a service's sslmode=disable names the service", CONNINFO, {"service=svc1"}, .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .starts = "the entry of service \"svc1\" asks for sslmode=disable, and ", .reason = "; remove sslmode=disable from that entry"},
+    {"on_disable = refuse: PGSERVICE's entry is the service's", CONNINFO, {""}, "PGSERVICE=svc1", .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .starts = "the entry of service \"svc1\" asks for sslmode=disable"},
+    {"on_disable = refuse: the service wins over a different PGSSLMODE", CONNINFO, {"service=svc1"}, "PGSSLMODE=require", .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .starts = "the entry of service \"svc1\" asks for sslmode=disable"},
+    {"on_disable = refuse: service and PGSSLMODE alike name both", CONNINFO, {"service=svc1"}, "PGSSLMODE=disable", .conf = "on_disable = \"refuse\";", .verdict = REFUSE, .starts = "the entry of service \"svc1\" or PGSSLMODE asks for sslmode=disable", .reason = "remove sslmode=disable from both"},
     {"on_disable = refuse still upgrades prefer", CONNINFO, {"host=x"}, .conf = "on_disable = \"refuse\";", .verdict = ENFORCE, .after = "verify-full"},
     {"minimum verify-ca keeps a stronger own mode", CONNINFO, {"host=x sslmode=verify-full"}, .conf = "sslmode = \"verify-ca\";", .verdict = ENFORCE, .after = "verify-full"},
 };
@@ -217,7 +228,8 @@ static void run_case(void **state)
 {
 	const struct tcase *c = *state;
 	pgverify_config *cfg = load_conf(c->conf);
-	pgverify_context ctx = {c->libpq ? c->libpq : 150018, SYSTEM_FILE};
+	pgverify_context ctx = {c->libpq ? c->libpq : 150018, SYSTEM_FILE,
+				c->caller};
 	pgverify_settings s = {0};
 	pgverify_decision d;
 	char err[1024];
@@ -240,6 +252,9 @@ static void run_case(void **state)
 	expect_str("gssencmode", c->gss, d.gssencmode);
 	if (c->reason && !strstr(d.reason, c->reason))
 		fail_msg("reason: want \"%s\" in \"%s\"", c->reason, d.reason);
+	if (c->starts && strncmp(d.reason, c->starts, strlen(c->starts)) != 0)
+		fail_msg("reason: want it to start \"%s\": \"%s\"", c->starts,
+			 d.reason);
 	/* The decision points into the settings and the config: free last. */
 	pgverify_settings_clear(&s);
 	pgverify_config_free(cfg);
@@ -300,7 +315,8 @@ static void write_service_file(void)
 
 	snprintf(path, sizeof(path), "%s/pg_service.conf", tmpdir);
 	f = fopen(path, "w");
-	fprintf(f, "[svc1]\nhost=svc.rds.amazonaws.com\nsslmode=disable\n");
+	fprintf(f, "[svc1]\nhost=svc.rds.amazonaws.com\nsslmode=disable\n"
+		   "[svc2]\nhost=x\ngssencmode=require\n");
 	fclose(f);
 	setenv("PGSERVICEFILE", path, 1);
 }
