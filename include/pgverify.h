@@ -57,6 +57,8 @@ typedef struct pgverify_config_view {
 	const char *const *exempt;
 	size_t nexempt;
 	size_t nrules;
+	const char *mode;  /* "enforce" or "report" */
+	const char *audit; /* "", "syslog" or a path */
 } pgverify_config_view;
 
 /* Rule `i` (0-based) of the hosts list; NULL members are unset. */
@@ -64,6 +66,7 @@ typedef struct pgverify_rule_view {
 	const char *match;
 	const char *sslmode;
 	const char *sslrootcert;
+	const char *mode;
 } pgverify_rule_view;
 
 void pgverify_config_describe(const pgverify_config *cfg,
@@ -170,6 +173,8 @@ typedef struct pgverify_decision {
 	char bundle[1024]; /* storage for sslrootcert when it is not the
 			      connection's own */
 	char region[33];   /* the AWS region put for {region}, or "" */
+	int report; /* mode "report" (the global one, or every TCP host's rule):
+		       the verdict is only what enforcement would do */
 } pgverify_decision;
 
 /*
@@ -205,6 +210,14 @@ typedef struct pgverify_plan {
 	const char *const *values;   /* and values, NULL-terminated */
 	int expand_dbname;
 	void *request; /* internal */
+	/* Report mode: the verdict is LEAVE (forwarded as asked), and `would`
+	 * says what enforcement would have done. */
+	int report;
+	const char *would; /* "upgrade", "refuse" or "nothing" */
+	/* ENFORCE, or report mode: the file the server is (or would be)
+	 * verified with, or "", and whether its name is checked. */
+	char verify_bundle[1024];
+	int verify_name;
 } pgverify_plan;
 
 /* Plan a PQconnectdb(conninfo) call.  Release with pgverify_plan_clear(). */

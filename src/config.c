@@ -209,6 +209,38 @@ static int key_log_target(pgverify_config *c, const config_setting_t *s,
 	return i < 0 ? -1 : 0;
 }
 
+static int parse_mode(struct load_error *e, const config_setting_t *s,
+		      int *report)
+{
+	static const char *const v[] = {"enforce", "report"};
+	int i = CHOICE(e, s, v);
+	*report = i == 1;
+	return i < 0 ? -1 : 0;
+}
+
+static int key_mode(pgverify_config *c, const config_setting_t *s,
+		    struct load_error *e)
+{
+	return parse_mode(e, s, &c->report);
+}
+
+/* A relative audit path would depend on each program's working directory. */
+static int key_audit(pgverify_config *c, const config_setting_t *s,
+		     struct load_error *e)
+{
+	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
+		return -1;
+	const char *v = config_setting_get_string(s);
+	if (*v && strcmp(v, "syslog") != 0 && v[0] != '/')
+		return fail(e, s,
+			    "\"%s\" must be \"\", \"syslog\" or an absolute "
+			    "path",
+			    v);
+	free(c->audit);
+	c->audit = *v ? strdup(v) : NULL;
+	return !*v || c->audit ? 0 : fail(e, s, "out of memory");
+}
+
 static int need_list(struct load_error *e, const config_setting_t *s,
 		     int allow_array)
 {
@@ -268,6 +300,12 @@ static int rule_sslrootcert(struct pgv_rule *r, const config_setting_t *s,
 	return parse_bundle(e, s, &r->sslrootcert, 1);
 }
 
+static int rule_mode(struct pgv_rule *r, const config_setting_t *s,
+		     struct load_error *e)
+{
+	return parse_mode(e, s, &r->report);
+}
+
 static const struct rule_key {
 	const char *name;
 	int (*apply)(struct pgv_rule *, const config_setting_t *,
@@ -276,12 +314,14 @@ static const struct rule_key {
     {"match", rule_match},
     {"sslmode", rule_sslmode},
     {"sslrootcert", rule_sslrootcert},
+    {"mode", rule_mode},
 };
 
 static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
 		      struct load_error *e)
 {
 	r->sslmode = -1;
+	r->report = -1;
 	if (need_type(e, g, CONFIG_TYPE_GROUP, "a group { match = ...; }") < 0)
 		return -1;
 	for (int i = 0; i < config_setting_length(g); i++) {
@@ -294,7 +334,7 @@ static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
 		if (k == sizeof(rule_keys) / sizeof(*rule_keys))
 			return fail(e, s,
 				    "unknown key in a hosts rule (known: "
-				    "match, sslmode, sslrootcert)");
+				    "match, sslmode, sslrootcert, mode)");
 		if (rule_keys[k].apply(r, s, e) < 0)
 			return -1;
 	}
@@ -338,6 +378,8 @@ static const struct key {
     {"log_level", key_log_level},
     {"log_target", key_log_target},
     {"exempt", key_exempt},
+    {"mode", key_mode},
+    {"audit", key_audit},
     {"hosts", key_hosts},
 };
 
@@ -511,6 +553,7 @@ void pgverify_config_free(pgverify_config *c)
 	free(c->exempt);
 	free(c->rules);
 	free(c->sslrootcert);
+	free(c->audit);
 	free(c->path);
 	free(c);
 }
@@ -557,6 +600,8 @@ void pgverify_config_describe(const pgverify_config *c,
 	out->exempt = (const char *const *)c->exempt;
 	out->nexempt = c->nexempt;
 	out->nrules = c->nrules;
+	out->mode = c->report ? "report" : "enforce";
+	out->audit = c->audit ? c->audit : "";
 }
 
 int pgverify_config_rule(const pgverify_config *c, size_t i,
@@ -569,5 +614,8 @@ int pgverify_config_rule(const pgverify_config *c, size_t i,
 			   ? pgv_sslmode_name(c->rules[i].sslmode)
 			   : NULL;
 	out->sslrootcert = c->rules[i].sslrootcert;
+	out->mode = c->rules[i].report < 0 ? NULL
+		    : c->rules[i].report   ? "report"
+					   : "enforce";
 	return 0;
 }

@@ -13,6 +13,7 @@ struct pgv_rule {
 	char *match;	   /* case-insensitive fnmatch(3) glob */
 	int sslmode;	   /* enum pgv_sslmode, or -1 when the rule sets none */
 	char *sslrootcert; /* NULL when the rule sets none */
+	int report;	   /* mode: 1 report, 0 enforce, -1 the global one */
 };
 
 struct pgverify_config {
@@ -24,6 +25,8 @@ struct pgverify_config {
 	int expiry_warning_days;
 	int log_level;
 	int log_target;
+	int report;  /* mode = "report": record, change nothing */
+	char *audit; /* NULL: none; "syslog", or an absolute path */
 	char **exempt;
 	size_t nexempt;
 	struct pgv_rule *rules;

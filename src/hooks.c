@@ -113,6 +113,11 @@ static PGconn *connect_rewritten(const struct call *c,
 					  req->expand_dbname);
 }
 
+static int is_start(const struct call *c)
+{
+	return c->entry == CONNECT_START || c->entry == CONNECT_START_PARAMS;
+}
+
 static PGconn *connect_call(const struct call *c)
 {
 	struct pgv_request req;
@@ -126,10 +131,12 @@ static PGconn *connect_call(const struct call *c)
 	case PGV_ROUTE_ORIGINAL:
 		pgv_shim_forwarding(&sc, identity(c));
 		conn = connect_original(c);
+		pgv_shim_connected(&sc, conn, is_start(c));
 		break;
 	case PGV_ROUTE_REWRITTEN:
 		pgv_shim_forwarding(&sc, req.keywords);
 		conn = connect_rewritten(c, &req);
+		pgv_shim_connected(&sc, conn, is_start(c));
 		break;
 	case PGV_ROUTE_REFUSED:
 		conn = pgv_shim_refused(sc.reason);
@@ -160,11 +167,13 @@ static PGPing ping_call(const struct call *c)
 			   ? pgv_real.PQping(c->conninfo)
 			   : pgv_real.PQpingParams(c->keywords, c->values,
 						   c->expand_dbname);
+		pgv_shim_pinged(&sc, ping);
 		break;
 	case PGV_ROUTE_REWRITTEN:
 		pgv_shim_forwarding(&sc, req.keywords);
 		ping = pgv_real.PQpingParams(req.keywords, req.values,
 					     req.expand_dbname);
+		pgv_shim_pinged(&sc, ping);
 		break;
 	case PGV_ROUTE_REFUSED:
 		break;
@@ -251,9 +260,14 @@ static PGPing ping_params(const char *const *keywords,
  */
 static PostgresPollingStatusType connect_poll(PGconn *conn)
 {
+	PostgresPollingStatusType st;
+
 	if (pgv_shim_check_started(conn) < 0)
 		return PGRES_POLLING_FAILED;
-	return pgv_real.PQconnectPoll(conn);
+	st = pgv_real.PQconnectPoll(conn);
+	if (st == PGRES_POLLING_OK || st == PGRES_POLLING_FAILED)
+		pgv_shim_poll_ended(conn);
+	return st;
 }
 
 const struct pgv_hook *pgv_hooks(size_t *n)

@@ -94,6 +94,35 @@ static int check_bundle(const pgverify_config *cfg, const pgverify_context *ctx,
 	return -1;
 }
 
+/* What the server is verified with under the decision, for audit records. */
+static void note_verification(pgverify_plan *out, const pgverify_context *ctx)
+{
+	const pgverify_decision *d = &out->decision;
+	const char *file =
+	    d->sslrootcert ? bundle_file(ctx, d->sslrootcert) : NULL;
+
+	snprintf(out->verify_bundle, sizeof(out->verify_bundle), "%s",
+		 file ? file : "");
+	out->verify_name =
+	    d->sslmode_after && strcmp(d->sslmode_after, "verify-full") == 0;
+}
+
+/*
+ * Report mode: the connection goes ahead exactly as asked (LEAVE, nothing
+ * appended); the plan keeps what enforcement would have done, `would`, and
+ * what it would have verified the server with.
+ */
+static pgverify_verdict report(pgverify_plan *out, const pgverify_context *ctx,
+			       pgverify_verdict would)
+{
+	out->report = 1;
+	out->would = would == PGVERIFY_REFUSE ? "refuse"
+		     : out->changed	      ? "upgrade"
+					      : "nothing";
+	note_verification(out, ctx);
+	return out->verdict = PGVERIFY_LEAVE;
+}
+
 pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 			  pgverify_plan *out)
 {
@@ -113,18 +142,24 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 	out->values = req->values;
 	out->expand_dbname = req->expand_dbname;
 	pgverify_decide(cfg, &out->settings, &ctx, &out->decision);
-	if (d->verdict != PGVERIFY_ENFORCE)
+	if (d->verdict == PGVERIFY_LEAVE)
 		return settle(out);
+	if (d->verdict == PGVERIFY_REFUSE)
+		return d->report ? report(out, &ctx, settle(out)) : settle(out);
 	if (check_bundle(cfg, &ctx, out) < 0)
-		return refuse(out);
+		return d->report ? report(out, &ctx, PGVERIFY_REFUSE)
+				 : refuse(out);
+	out->changed = is_changed(&out->settings, d);
+	if (d->report)
+		return report(out, &ctx, PGVERIFY_ENFORCE);
 	if (append(req, d) < 0) {
 		snprintf(out->reason, sizeof(out->reason), "%s", req->error);
 		return refuse(out);
 	}
-	out->changed = is_changed(&out->settings, d);
 	/* Appending may have moved the arrays. */
 	out->keywords = req->keywords;
 	out->values = req->values;
+	note_verification(out, &ctx);
 	return out->verdict = PGVERIFY_ENFORCE;
 }
 
@@ -177,6 +212,12 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 
 	describe_hosts(s, out->hosts, sizeof(out->hosts));
 	pgverify_decide(cfg, s, &ctx, &out->decision);
+	/* Report mode changes nothing, here too. */
+	if (d->report && d->verdict != PGVERIFY_LEAVE) {
+		out->changed =
+		    d->verdict == PGVERIFY_ENFORCE && !already_enforced(s, d);
+		return report(out, &ctx, d->verdict);
+	}
 	if (d->verdict != PGVERIFY_ENFORCE)
 		return settle(out);
 	/* Translated for the hooks' calls; here it is too late, and libpq

@@ -87,6 +87,7 @@ struct scan {
 	const struct pgv_rule *region_rule; /* and that rule */
 	char paths[3][ITEM_MAX]; /* for bundle, other_bundle, and scratch */
 	char region[33];	 /* the region put into bundle, or "" */
+	size_t enforced;	 /* TCP hosts in mode "enforce" */
 };
 
 __attribute__((format(printf, 2, 3))) static void refuse(pgverify_decision *d,
@@ -230,6 +231,7 @@ static void scan_host(const pgverify_config *cfg, const char *name,
 		bundle = "";
 	sc->tcp++;
 	sc->exempt += is_exempt(cfg, name);
+	sc->enforced += !(r && r->report >= 0 ? r->report : cfg->report);
 	if (mode > sc->required)
 		sc->required = mode;
 	if (addr_only && !sc->addr_only[0])
@@ -329,6 +331,7 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 					      : PGV_SSL_PREFER;
 
 	memset(d, 0, sizeof(*d));
+	d->report = cfg->report;
 	if (own < 0) {
 		refuse(d, "sslmode \"%s\" is not one of libpq's sslmode values",
 		       s->sslmode);
@@ -337,6 +340,10 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 	d->sslmode_before = pgv_sslmode_name(own);
 	if (scan_hosts(cfg, s, &sc, d) < 0)
 		return;
+	/* One host to be enforced makes the connection enforced: the mode
+	 * can only make pgverify stricter where rules disagree. */
+	if (sc.tcp)
+		d->report = sc.enforced == 0;
 	if (sc.tcp == 0 || sc.tcp == sc.exempt) {
 		d->verdict = PGVERIFY_LEAVE;
 		snprintf(d->reason, sizeof(d->reason), "%s",

@@ -5,6 +5,7 @@
  * pgv_plan().
  */
 #include "shim.h"
+#include "audit.h"
 #include "config.h"
 #include "log.h"
 #include "plan.h"
@@ -102,12 +103,22 @@ static void bind_hooks(void)
 	find_error_buffer();
 }
 
+static void open_audit(void)
+{
+	char err[1200];
+
+	if (config && pgv_audit_open(config->audit, err, sizeof(err)) < 0)
+		pgv_log(PGV_LOG_WARNING,
+			"%s; connections go ahead, without audit records", err);
+}
+
 static void init(void)
 {
 	bind_hooks();
 	config =
 	    pgverify_config_load_default(config_error, sizeof(config_error));
 	configure_logging();
+	open_audit();
 	if (bind_error[0])
 		pgv_log(PGV_LOG_ERROR,
 			"%s: every connection of this program will be refused",
@@ -134,17 +145,32 @@ static void log_change(const pgverify_plan *p)
 		d->gssencmode ? ", gssencmode disable" : "");
 }
 
-static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
+/* The record of this call, if anyone reads records: NULL otherwise, so
+ * that enforcement without an audit trail costs nothing. */
+static struct pgv_audit *new_record(const pgverify_plan *p)
+{
+	struct pgv_audit *a =
+	    pgv_audit_enabled() || (p && p->report) ? malloc(sizeof(*a)) : NULL;
+
+	if (a && p)
+		pgv_audit_from_plan(a, p, p->verdict);
+	return a;
+}
+
+static enum pgv_route decide(struct pgv_shim_call *sc, struct pgv_request *req)
 {
 	pgverify_plan plan;
 	enum pgv_route route = PGV_ROUTE_REFUSED;
 
 	if (bind_error[0]) {
-		snprintf(reason, len, "%s", bind_error);
+		snprintf(sc->reason, sizeof(sc->reason), "%s", bind_error);
+		if ((sc->audit = new_record(NULL)))
+			pgv_audit_refused(sc->audit, sc->reason);
 		return route;
 	}
 	if (!config) {
-		snprintf(reason, len, "bad configuration: %s", config_error);
+		snprintf(sc->reason, sizeof(sc->reason),
+			 "bad configuration: %s", config_error);
 		return route;
 	}
 	switch (pgv_plan(config, req, &plan)) {
@@ -158,36 +184,187 @@ static enum pgv_route decide(struct pgv_request *req, char *reason, size_t len)
 		route = PGV_ROUTE_REWRITTEN;
 		break;
 	case PGVERIFY_REFUSE:
-		snprintf(reason, len, "%s", plan.reason);
+		snprintf(sc->reason, sizeof(sc->reason), "%s", plan.reason);
 		break;
 	}
+	sc->audit = new_record(&plan);
 	pgverify_plan_clear(&plan);
 	return route;
 }
 
-enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
-			      struct pgv_request *req)
+/* Report mode says, at level info (it changes nothing, output included),
+ * what enforcement would have broken. */
+static void log_report(const struct pgv_audit *a)
+{
+	if (!a->would)
+		return;
+	if (strcmp(a->would, "refuse") == 0)
+		pgv_log(PGV_LOG_INFO, "report: would refuse: %s", a->reason);
+	else if (a->would_verify == 0)
+		pgv_log(PGV_LOG_INFO,
+			"report: %s: would not verify under %s: %s", a->hosts,
+			a->sslmode_after ? a->sslmode_after : "enforcement",
+			a->would_verify_error);
+}
+
+/* The attempt of record `a` ended (conn NULL: its end was not seen). */
+static void finish(struct pgv_audit *a, PGconn *conn)
+{
+	if (conn)
+		pgv_audit_end(a, conn);
+	log_report(a);
+	pgv_audit_emit(a);
+	free(a);
+}
+
+/*
+ * Records of connections started with PQconnectStart*(), until the
+ * program's PQconnectPoll() says the attempt ended.  Written and read under
+ * pending_lock; `npending` is also read without it, as a hint that spares
+ * every poll the lock when nothing waits.
+ */
+#define PENDING_MAX 64
+static struct {
+	PGconn *conn;
+	struct pgv_audit *audit;
+} pending[PENDING_MAX];
+static size_t npending;
+static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* A fork() while another thread holds the lock must not leave the child
+ * with a lock nobody will release. */
+static void pending_lock_take(void)
+{
+	pthread_mutex_lock(&pending_lock);
+}
+
+static void pending_lock_release(void)
+{
+	pthread_mutex_unlock(&pending_lock);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(pending_lock_take, pending_lock_release,
+		       pending_lock_release);
+}
+
+/* Take the record of `conn` (NULL: the oldest) out of the table. */
+static struct pgv_audit *pending_take(PGconn *conn)
+{
+	struct pgv_audit *a = NULL;
+
+	for (size_t i = 0; i < npending && !a; i++) {
+		if (conn && pending[i].conn != conn)
+			continue;
+		a = pending[i].audit;
+		memmove(&pending[i], &pending[i + 1],
+			(npending - i - 1) * sizeof(*pending));
+		__atomic_store_n(&npending, npending - 1, __ATOMIC_RELAXED);
+	}
+	return a;
+}
+
+/* A record displaced (its PGconn's address reused, or the table full) is
+ * written with no outcome. */
+static void pending_add(PGconn *conn, struct pgv_audit *a)
+{
+	struct pgv_audit *old;
+
+	pthread_once(&atfork_once, register_atfork);
+	pthread_mutex_lock(&pending_lock);
+	old = pending_take(conn);
+	if (!old && npending == PENDING_MAX)
+		old = pending_take(NULL);
+	pending[npending].conn = conn;
+	pending[npending].audit = a;
+	__atomic_store_n(&npending, npending + 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&pending_lock);
+	if (old)
+		finish(old, NULL);
+}
+
+void pgv_shim_poll_ended(PGconn *conn)
+{
+	struct pgv_audit *a;
+
+	if (!__atomic_load_n(&npending, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&pending_lock);
+	a = pending_take(conn);
+	pthread_mutex_unlock(&pending_lock);
+	if (a)
+		finish(a, conn);
+}
+
+/* At exit, what never ended is still recorded. */
+__attribute__((destructor)) static void flush_pending(void)
+{
+	struct pgv_audit *a;
+
+	for (;;) {
+		pthread_mutex_lock(&pending_lock);
+		a = pending_take(NULL);
+		pthread_mutex_unlock(&pending_lock);
+		if (!a)
+			break;
+		finish(a, NULL);
+	}
+}
+
+void pgv_shim_connected(struct pgv_shim_call *sc, PGconn *conn, int started)
+{
+	struct pgv_audit *a = sc->audit;
+
+	sc->audit = NULL;
+	if (!a)
+		return;
+	if (started && conn && PQstatus(conn) != CONNECTION_BAD)
+		pending_add(conn, a);
+	else
+		finish(a, conn);
+}
+
+void pgv_shim_pinged(struct pgv_shim_call *sc, PGPing ping)
+{
+	if (!sc->audit)
+		return;
+	pgv_audit_end_ping(sc->audit, ping);
+	finish(sc->audit, NULL);
+	sc->audit = NULL;
+}
+
+enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc, struct pgv_request *req)
 {
 	enum pgv_route route;
 
 	pthread_once(&once, init);
 	sc->forwarded = NULL;
+	sc->audit = NULL;
 	sc->reason[0] = '\0';
 	sc->outer = innermost;
 	innermost = sc;
 	pgv_replay_begin(&sc->replay);
-	route = decide(req, sc->reason, sizeof(sc->reason));
+	route = decide(sc, req);
 	if (route != PGV_ROUTE_REFUSED && sc->replay.failed) {
-		snprintf(sc->reason, sizeof(sc->reason),
-			 "the connection's environment or service file could "
-			 "not be read once for pgverify and libpq alike (out of "
-			 "memory, or a service file over 1 MiB)");
+		snprintf(
+		    sc->reason, sizeof(sc->reason),
+		    "the connection's environment or service file could "
+		    "not be read once for pgverify and libpq alike (out of "
+		    "memory, or a service file over 1 MiB)");
 		route = PGV_ROUTE_REFUSED;
+		if (sc->audit)
+			pgv_audit_refused(sc->audit, sc->reason);
 	}
-	if (route == PGV_ROUTE_REFUSED)
+	if (route == PGV_ROUTE_REFUSED) {
 		pgv_log(PGV_LOG_WARNING, "refused: %s", sc->reason);
-	else
+		if (sc->audit)
+			finish(sc->audit, NULL);
+		sc->audit = NULL;
+	} else {
 		pgv_replay_switch(&sc->replay);
+	}
 	return route;
 }
 
@@ -198,6 +375,7 @@ void pgv_shim_forwarding(struct pgv_shim_call *sc, const void *args)
 
 void pgv_shim_end(struct pgv_shim_call *sc)
 {
+	free(sc->audit);
 	pgv_replay_end(&sc->replay);
 	innermost = sc->outer;
 }

@@ -10,6 +10,8 @@
 #include "replay.h"
 #include "request.h"
 
+struct pgv_audit;
+
 #include <dlfcn.h>
 #include <libpq-fe.h>
 
@@ -24,7 +26,8 @@ struct pgv_shim_call {
 	struct pgv_replay replay; /* what libpq read while it was planned */
 	const void *forwarded;	  /* the argument handed on to libpq */
 	struct pgv_shim_call *outer;
-	char reason[2048]; /* REFUSED: why, already logged */
+	struct pgv_audit *audit; /* this call's record, if records are kept */
+	char reason[2048];	 /* REFUSED: why, already logged */
 };
 
 /*
@@ -39,6 +42,14 @@ enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
  * keyword array): libpq's internal call with the same `args` is its own. */
 void pgv_shim_forwarding(struct pgv_shim_call *sc, const void *args);
 void pgv_shim_end(struct pgv_shim_call *sc);
+
+/* The forwarded call returned `conn`; `started` if by PQconnectStart*(),
+ * whose attempt ends in a later PQconnectPoll() (pgv_shim_poll_ended()). */
+void pgv_shim_connected(struct pgv_shim_call *sc, PGconn *conn, int started);
+/* The forwarded ping returned `ping`. */
+void pgv_shim_pinged(struct pgv_shim_call *sc, PGPing ping);
+/* PQconnectPoll() said PGRES_POLLING_OK or _FAILED for `conn`. */
+void pgv_shim_poll_ended(PGconn *conn);
 
 /* Whether `args` are those of the call pgverify is forwarding on this
  * thread right now: libpq calling from one entry point into another. */

@@ -164,13 +164,17 @@ static void print_settings(const pgverify_config *cfg,
 		       "expiry_warning_days %d\n",
 		       v->sslmode, v->on_disable, v->gssencmode,
 		       v->expiry_warning_days);
+		printf("  mode %s, audit %s\n", v->mode,
+		       *v->audit ? v->audit : "(none)");
 		for (size_t i = 0; i < v->nexempt; i++)
 			printf("  exempt %s\n", v->exempt[i]);
 		for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++)
-			printf("  rule %zu: %s -> sslrootcert %s, sslmode %s\n",
+			printf("  rule %zu: %s -> sslrootcert %s, sslmode %s, "
+			       "mode %s\n",
 			       i + 1, r.match,
 			       r.sslrootcert ? r.sslrootcert : "(default)",
-			       r.sslmode ? r.sslmode : "(default)");
+			       r.sslmode ? r.sslmode : "(default)",
+			       r.mode ? r.mode : "(default)");
 		return;
 	}
 	json_str(j, "config", v->path);
@@ -179,6 +183,8 @@ static void print_settings(const pgverify_config *cfg,
 	json_str(j, "on_disable", v->on_disable);
 	json_str(j, "gssencmode", v->gssencmode);
 	json_int(j, "expiry_warning_days", v->expiry_warning_days);
+	json_str(j, "mode", v->mode);
+	json_str(j, "audit", v->audit);
 	json_open(j, "exempt", '[');
 	for (size_t i = 0; i < v->nexempt; i++)
 		json_str(j, NULL, v->exempt[i]);
@@ -189,6 +195,7 @@ static void print_settings(const pgverify_config *cfg,
 		json_str(j, "match", r.match);
 		json_str(j, "sslmode", r.sslmode);
 		json_str(j, "sslrootcert", r.sslrootcert);
+		json_str(j, "mode", r.mode);
 		json_close(j, '}');
 	}
 	json_close(j, ']');
@@ -205,9 +212,9 @@ static void print_settings(const pgverify_config *cfg,
 static int check_libpq(struct json *j)
 {
 	static const char *const hooked[] = {
-	    "PQconnectdb", "PQconnectdbParams", "PQconnectStart",
-	    "PQconnectStartParams", "PQsetdbLogin", "PQping",
-	    "PQpingParams", "PQconnectPoll"};
+	    "PQconnectdb",	    "PQconnectdbParams", "PQconnectStart",
+	    "PQconnectStartParams", "PQsetdbLogin",	 "PQping",
+	    "PQpingParams",	    "PQconnectPoll"};
 	struct link_map *lm = NULL;
 	Dl_info info;
 	struct pgv_elf pq;
@@ -246,8 +253,9 @@ static int check_libpq(struct json *j)
 			      "writable for a moment)"
 			    : "");
 		printf("  environment and service file read once: %s\n",
-		       inputs ? "yes" : "NO getenv/fopen relocations: every "
-					"connection refused");
+		       inputs ? "yes"
+			      : "NO getenv/fopen relocations: every "
+				"connection refused");
 		printf("  backstop at the first PQconnectPoll: %s\n",
 		       backstop ? "yes"
 				: "no (built with -Bsymbolic-functions; "

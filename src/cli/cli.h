@@ -50,6 +50,7 @@ int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* pgverify bundle --split DIR FILE: see split.c. */
 int bundle_split(const char *dir, const char *file, int json);

@@ -100,6 +100,8 @@ static void report_json(const pgverify_config *cfg, const pgverify_plan *p)
 	json_open(&j, NULL, '{');
 	json_str(&j, "config", pgverify_config_path(cfg));
 	json_str(&j, "decision", verdicts[p->verdict]);
+	json_str(&j, "mode", p->report || d->report ? "report" : "enforce");
+	json_str(&j, "would", p->report ? p->would : NULL);
 	json_str(&j, "hosts", p->hosts[0] ? p->hosts : NULL);
 	json_str(&j, "reason",
 		 p->verdict != PGVERIFY_ENFORCE ? p->reason : NULL);
@@ -126,9 +128,13 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 	const char *path = pgverify_config_path(cfg);
 
 	printf("decision:     %s\n", verdicts[p->verdict]);
+	if (p->report)
+		printf("mode:         report: forwarded as asked; enforcement "
+		       "would %s\n",
+		       p->would);
 	if (p->hosts[0])
 		printf("hosts:        %s\n", p->hosts);
-	if (p->verdict != PGVERIFY_ENFORCE) {
+	if (p->verdict != PGVERIFY_ENFORCE && p->reason[0]) {
 		printf("reason:       %s\n", p->reason);
 		if (p->verdict == PGVERIFY_REFUSE)
 			return;
@@ -174,7 +180,11 @@ int cmd_explain(int argc, char **argv)
 		report_json(cfg, &plan);
 	else
 		report_human(cfg, &plan);
-	status = plan.verdict == PGVERIFY_REFUSE ? EXIT_REFUSED : EXIT_OK;
+	/* Report mode forwards it, but the policy would refuse it. */
+	status = plan.verdict == PGVERIFY_REFUSE ||
+			 (plan.report && strcmp(plan.would, "refuse") == 0)
+		     ? EXIT_REFUSED
+		     : EXIT_OK;
 	pgverify_plan_clear(&plan);
 	pgverify_config_free(cfg);
 	return status;

@@ -29,14 +29,17 @@ static const char help[] =
     "  bundle [--json] --install DEST FILE   check FILE, list the CAs "
     "added, removed;\n"
     "                                        replace DEST atomically\n"
+    "  report [--json] [FILE...]             summarise audit records "
+    "(stdin without\n"
+    "                                        FILE) per program and host\n"
     "  --version | --help\n"
     "\n"
     "-c FILE   use FILE instead of $PGVERIFY_CONFIG or " PGVERIFY_SYSCONFDIR
     "/pgverify.conf\n"
     "--json    one JSON document on stdout, for scripts\n"
     "\n"
-    "Exit status: 0 success; 1 refused, does not verify or expired;\n"
-    "2 usage or configuration error.  exec exits with COMMAND's status.\n"
+    "Exit status: 0 success; 1 refused, does not verify, expired, or (report)\n"
+    "would break; 2 usage or configuration error; exec: COMMAND's status.\n"
     "See pgverify(1), pgverify.conf(5), libpgverify(3).\n";
 
 static const struct command {
@@ -44,7 +47,7 @@ static const struct command {
 	int (*run)(int, char **);
 } commands[] = {
     {"exec", cmd_exec},	  {"check", cmd_check},	  {"explain", cmd_explain},
-    {"probe", cmd_probe}, {"bundle", cmd_bundle},
+    {"probe", cmd_probe}, {"bundle", cmd_bundle}, {"report", cmd_report},
 };
 
 int main(int argc, char **argv)

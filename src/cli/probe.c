@@ -5,6 +5,7 @@
  * whether the host name matches.  It never sends a startup packet, a user
  * name or a password: after the handshake it closes the connection.
  */
+#include "chain.h"
 #include "cli.h"
 #include "json.h"
 
@@ -130,65 +131,18 @@ static void record_chain(SSL *ssl, struct result *r)
 	}
 }
 
-/* Verify the server's chain against `bundle` as an SSL server. */
-static void verify_chain(SSL *ssl, const char *bundle, struct result *r)
+/* The chain against `bundle`, and the certificate against the host name,
+ * reported apart. */
+static void check_chain(SSL *ssl, const pgverify_host *t, const char *bundle,
+			struct result *r)
 {
-	X509 *leaf = SSL_get1_peer_certificate(ssl);
-	X509_STORE *store = X509_STORE_new();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	struct pgv_chain c;
 
-	if (!leaf || !store || !ctx) {
-		snprintf(r->verify_error, sizeof(r->verify_error),
-			 "the server sent no certificate");
-	} else if (X509_STORE_load_file(store, bundle) != 1) {
-		snprintf(r->verify_error, sizeof(r->verify_error),
-			 "cannot load %s", bundle);
-	} else if (X509_STORE_CTX_init(ctx, store, leaf,
-				       SSL_get_peer_cert_chain(ssl)) == 1 &&
-		   X509_STORE_CTX_set_default(ctx, "ssl_server") == 1) {
-		r->verified = X509_verify_cert(ctx) == 1;
-		if (!r->verified)
-			snprintf(r->verify_error, sizeof(r->verify_error), "%s",
-				 X509_verify_cert_error_string(
-				     X509_STORE_CTX_get_error(ctx)));
-		STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
-		if (r->verified && path && sk_X509_num(path) > 0)
-			X509_NAME_oneline(X509_get_subject_name(sk_X509_value(
-					      path, sk_X509_num(path) - 1)),
-					  r->anchor, sizeof(r->anchor));
-	}
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
-	X509_free(leaf);
-	ERR_clear_error();
-}
-
-static int is_ip_literal(const char *host)
-{
-	unsigned char buf[16];
-
-	return inet_pton(AF_INET, host, buf) == 1 ||
-	       inet_pton(AF_INET6, host, buf) == 1;
-}
-
-/* libpq's rule: IP literals match IP SANs, names match DNS names with a
- * wildcard only as a whole leftmost label. */
-static int host_matches(SSL *ssl, const char *host)
-{
-	X509 *leaf = SSL_get1_peer_certificate(ssl);
-	int ok = 0;
-
-	if (leaf && *host) {
-		if (is_ip_literal(host))
-			ok = X509_check_ip_asc(leaf, host, 0) == 1;
-		else
-			ok = X509_check_host(
-				 leaf, host, 0,
-				 X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-				 NULL) == 1;
-	}
-	X509_free(leaf);
-	return ok;
+	pgv_chain_verify(ssl, bundle, NULL, &c);
+	r->verified = c.verified;
+	snprintf(r->verify_error, sizeof(r->verify_error), "%s", c.error);
+	snprintf(r->anchor, sizeof(r->anchor), "%s", c.anchor);
+	r->host_match = t->named && pgv_chain_name_fits(ssl, t->host);
 }
 
 static void handshake(int fd, const pgverify_host *t, const char *bundle,
@@ -203,7 +157,7 @@ static void handshake(int fd, const pgverify_host *t, const char *bundle,
 		/* libpq 15's defaults: TLS 1.2 or later, SNI on. */
 		SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
-		if (t->named && !is_ip_literal(t->host))
+		if (t->named && !pgv_is_ip_literal(t->host))
 			SSL_set_tlsext_host_name(ssl, t->host);
 		SSL_set_fd(ssl, fd);
 		if (SSL_connect(ssl) != 1) {
@@ -217,8 +171,7 @@ static void handshake(int fd, const pgverify_host *t, const char *bundle,
 			snprintf(r->cipher, sizeof(r->cipher), "%s",
 				 SSL_get_cipher_name(ssl));
 			record_chain(ssl, r);
-			verify_chain(ssl, bundle, r);
-			r->host_match = t->named && host_matches(ssl, t->host);
+			check_chain(ssl, t, bundle, r);
 			SSL_shutdown(ssl);
 		}
 	}

@@ -7,8 +7,24 @@ void json_init(struct json *j, FILE *out)
 	j->count[0] = 0;
 }
 
+/* The length of the well-formed UTF-8 sequence at `p`, or 0. */
+static size_t utf8_length(const unsigned char *p)
+{
+	size_t n = *p >= 0xc2 && *p <= 0xdf   ? 2
+		   : *p >= 0xe0 && *p <= 0xef ? 3
+		   : *p >= 0xf0 && *p <= 0xf4 ? 4
+					      : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 static void put_string(FILE *out, const char *s)
 {
+	size_t n;
+
 	putc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
@@ -17,8 +33,13 @@ static void put_string(FILE *out, const char *s)
 			fputs("\\n", out);
 		else if (*p < 0x20)
 			fprintf(out, "\\u%04x", *p);
-		else
+		else if (*p < 0x80)
 			putc(*p, out);
+		else if ((n = utf8_length(p)) > 0) {
+			fwrite(p, 1, n, out);
+			p += n - 1;
+		} else
+			fputs("\\ufffd", out);
 	}
 	putc('"', out);
 }

@@ -1,6 +1,7 @@
 /*
- * A minimal JSON writer for --json: one document on stdout, keys in a fixed
- * order.  Strings are escaped per RFC 8259; bytes >= 0x80 pass through.
+ * A minimal JSON writer for --json and audit records: one document, keys in
+ * a fixed order.  Strings are escaped per RFC 8259; valid UTF-8 passes
+ * through, any other byte becomes U+FFFD, so every document parses.
  */
 #ifndef PGV_JSON_H
 #define PGV_JSON_H

@@ -1,0 +1,270 @@
+/*
+ * Audit records.  A record is a value: filled from the plan, completed from
+ * the finished connection, formatted into one buffer and written with one
+ * write(2) to a descriptor opened O_APPEND, so that threads and forked
+ * children append whole lines and never tear one (or handed to syslog(3)
+ * whole).  Nothing here can stop or delay a connection.
+ */
+#include "audit.h"
+#include "chain.h"
+#include "json.h"
+#include "mask.h"
+#include "sslmode.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Written once by pgv_audit_open() (the shim's init, under its
+ * pthread_once) before any record; read by pgv_audit_emit() after. */
+static int audit_fd = -1;
+static int audit_syslog;
+
+/* A record's strings are bounded, but escaping can grow them sixfold. */
+#define LINE_MAX_BYTES 65536
+
+static int verifies(const char *sslmode)
+{
+	return sslmode && pgv_sslmode_parse(sslmode) >= PGV_SSL_VERIFY_CA;
+}
+
+static void copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void init_record(struct pgv_audit *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->verified = -1;
+	a->would_verify = -1;
+}
+
+void pgv_audit_refused(struct pgv_audit *a, const char *reason)
+{
+	init_record(a);
+	a->decision = "refused";
+	copy(a->reason, sizeof(a->reason), reason);
+}
+
+static const char *enforce_decision(const pgverify_plan *p,
+				    pgverify_verdict verdict)
+{
+	switch (verdict) {
+	case PGVERIFY_LEAVE:
+		return "left";
+	case PGVERIFY_ENFORCE:
+		return p->changed ? "upgraded" : "kept";
+	case PGVERIFY_REFUSE:
+		break;
+	}
+	return "refused";
+}
+
+void pgv_audit_from_plan(struct pgv_audit *a, const pgverify_plan *p,
+			 pgverify_verdict verdict)
+{
+	const pgverify_decision *d = &p->decision;
+	int left = d->verdict == PGVERIFY_LEAVE;
+
+	init_record(a);
+	a->report = p->report || d->report;
+	a->decision = !p->report ? enforce_decision(p, verdict)
+		      : left	 ? "left"
+				 : "reported";
+	a->would = p->report && !left ? p->would : NULL;
+	a->sslmode_before = d->sslmode_before;
+	a->sslmode_after = d->sslmode_after;
+	/* What libpq itself does with the options it is given. */
+	a->verifying = verdict == PGVERIFY_ENFORCE ||
+		       verifies(left || p->report ? d->sslmode_before : NULL);
+	copy(a->hosts, sizeof(a->hosts), p->hosts);
+	copy(a->port, sizeof(a->port), p->settings.port);
+	copy(a->sslrootcert, sizeof(a->sslrootcert),
+	     d->sslrootcert ? d->sslrootcert : p->settings.sslrootcert);
+	if (verdict == PGVERIFY_REFUSE || (a->would && *a->would == 'r'))
+		copy(a->reason, sizeof(a->reason), p->reason);
+	if (verdict == PGVERIFY_ENFORCE || a->would) {
+		copy(a->bundle, sizeof(a->bundle), p->verify_bundle);
+		a->check_name = p->verify_name;
+	}
+}
+
+/* libpq's message on one line, without secrets. */
+static void set_error(struct pgv_audit *a, const char *msg)
+{
+	copy(a->error, sizeof(a->error), msg);
+	for (char *c = a->error; *c; c++)
+		if (*c == '\n')
+			*c = c[1] ? ' ' : '\0';
+	pgv_mask_secrets(a->error, sizeof(a->error));
+}
+
+static void end_tls(struct pgv_audit *a, PGconn *conn, void *ssl)
+{
+	struct pgv_chain c;
+
+	a->verified = a->verifying;
+	if (!a->bundle[0])
+		return;
+	pgv_chain_verify(ssl, a->bundle, a->check_name ? PQhost(conn) : NULL,
+			 &c);
+	if (c.verified)
+		copy(a->ca, sizeof(a->ca), c.anchor);
+	copy(a->not_after, sizeof(a->not_after), c.not_after);
+	if (a->would) {
+		a->would_verify = c.verified;
+		copy(a->would_verify_error, sizeof(a->would_verify_error),
+		     c.error);
+	}
+}
+
+void pgv_audit_end(struct pgv_audit *a, PGconn *conn)
+{
+	void *ssl;
+
+	if (!conn || PQstatus(conn) != CONNECTION_OK) {
+		a->outcome = "failed";
+		set_error(a, conn ? PQerrorMessage(conn) : "out of memory");
+		/* Enforcement would not have connected either. */
+		if (a->would) {
+			a->would_verify = 0;
+			snprintf(a->would_verify_error,
+				 sizeof(a->would_verify_error),
+				 "the connection failed before a verified "
+				 "handshake");
+		}
+		return;
+	}
+	a->outcome = "connected";
+	ssl = PQsslInUse(conn) ? PQsslStruct(conn, "OpenSSL") : NULL;
+	if (ssl) {
+		end_tls(a, conn, ssl);
+		return;
+	}
+	a->verified = 0;
+	if (a->would) {
+		a->would_verify = 0;
+		copy(a->would_verify_error, sizeof(a->would_verify_error),
+		     "no TLS: the connection went ahead in clear text");
+	}
+}
+
+void pgv_audit_end_ping(struct pgv_audit *a, PGPing ping)
+{
+	a->outcome =
+	    ping == PQPING_OK || ping == PQPING_REJECT ? "connected" : "failed";
+}
+
+static void put_tristate(struct json *j, const char *key, int v)
+{
+	if (v < 0)
+		json_str(j, key, NULL);
+	else
+		json_bool(j, key, v);
+}
+
+static const char *or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static void put_time(struct json *j)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[32], buf[48];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, sizeof(buf), "%s.%03dZ", date,
+		 (int)(ts.tv_nsec / 1000000 % 1000));
+	json_str(j, "time", buf);
+}
+
+static void put_record(struct json *j, const struct pgv_audit *a)
+{
+	json_open(j, NULL, '{');
+	put_time(j);
+	json_int(j, "pid", (long long)getpid());
+	json_str(j, "program", program_invocation_short_name);
+	json_str(j, "hosts", or_null(a->hosts));
+	json_str(j, "port", or_null(a->port));
+	json_str(j, "mode", a->report ? "report" : "enforce");
+	json_str(j, "decision", a->decision);
+	json_str(j, "sslmode_before", a->sslmode_before);
+	json_str(j, "sslmode_after", a->sslmode_after);
+	json_str(j, "sslrootcert", or_null(a->sslrootcert));
+	json_str(j, "reason", or_null(a->reason));
+	if (a->report) {
+		json_str(j, "would", a->would ? a->would : "nothing");
+		put_tristate(j, "would_verify", a->would_verify);
+		json_str(j, "would_verify_error",
+			 or_null(a->would_verify_error));
+	}
+	json_str(j, "outcome", a->outcome);
+	put_tristate(j, "verified", a->verified);
+	json_str(j, "ca", or_null(a->ca));
+	json_str(j, "cert_not_after", or_null(a->not_after));
+	json_str(j, "error", or_null(a->error));
+	json_close(j, '}');
+}
+
+long pgv_audit_format(const struct pgv_audit *a, char *out, size_t len)
+{
+	FILE *f = fmemopen(out, len, "w");
+	struct json j;
+	long n;
+
+	if (!f)
+		return -1;
+	json_init(&j, f);
+	put_record(&j, a);
+	json_end(&j);
+	n = ferror(f) ? -1 : ftell(f);
+	fclose(f);
+	/* fmemopen() truncates silently: a full buffer is a cut record. */
+	return n > 0 && (size_t)n < len ? n : -1;
+}
+
+int pgv_audit_open(const char *target, char *err, size_t errlen)
+{
+	if (!target)
+		return 0;
+	if (strcmp(target, "syslog") == 0) {
+		audit_syslog = 1;
+		return 0;
+	}
+	audit_fd =
+	    open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		 0600);
+	if (audit_fd >= 0)
+		return 0;
+	snprintf(err, errlen, "cannot open audit file %s: %s", target,
+		 strerror(errno));
+	return -1;
+}
+
+int pgv_audit_enabled(void)
+{
+	return audit_syslog || audit_fd >= 0;
+}
+
+void pgv_audit_emit(const struct pgv_audit *a)
+{
+	char *line = pgv_audit_enabled() ? malloc(LINE_MAX_BYTES) : NULL;
+	long n = line ? pgv_audit_format(a, line, LINE_MAX_BYTES) : -1;
+
+	if (n > 0 && audit_syslog)
+		syslog(LOG_USER | LOG_INFO, "pgverify-audit: %.*s", (int)n - 1,
+		       line);
+	else if (n > 0 && write(audit_fd, line, (size_t)n) < 0)
+		errno = 0; /* a full disk loses records, never connections */
+	free(line);
+}

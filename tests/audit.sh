@@ -1,0 +1,210 @@
+#!/bin/bash
+# Report mode and audit records: mode = "report" (globally and per rule)
+# lets every connection go ahead as asked and records what enforcement
+# would have done, the chain checked from the live connection; audit
+# records for enforce mode (upgraded, kept, left, refused); 16 threads and
+# forked children appending to one file; syslog through a private listener;
+# `pgverify report` over all of it.  No password in any record or report.
+set -u
+# Run alone (outside make), it finds the tree itself and the build in _build.
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
+. "$abs_top_srcdir/tests/lib/fixture.sh"
+fixture_require
+fixture_clients
+fixture_start good mitm wrongname notls
+PGVERIFY=$abs_top_builddir/src/pgverify
+AUDIT_PY="python3 $abs_top_srcdir/tests/lib/audit.py"
+SSLQ="SELECT 'ssl=' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+GOOD="$(at "$P_GOOD") password=s3cret"
+MITM="$(at "$P_MITM") password=s3cret"
+WRONG="$(at "$P_WRONGNAME") password=s3cret"
+NOTLS="$(at "$P_NOTLS") password=s3cret"
+ROOT="/CN=pgverify test root CA"
+
+# conf NAME LINES...: $T/NAME.conf with an audit file $T/NAME.log.
+conf() {
+	local name=$1
+	shift
+	{ printf 'sslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$T/$name.log"; printf '%s\n' "$@"; } >"$T/$name.conf"
+}
+# psql_as NAME CONNINFO: psql (preloaded) under $T/NAME.conf.
+psql_as() { psql_run "$2" "$SSLQ" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/$1.conf" 2>&1; }
+# last NAME: the fields of the last record of $T/NAME.log.
+last() { $AUDIT_PY fields "$T/$1.log" 2>&1 | tail -n 1; }
+
+# --- report mode: everything goes ahead, the records say what would break -------
+conf report 'mode = "report";' 'exempt = [ "localhost" ];'
+check "report: the good server connects" "$(psql_as report "$GOOD")" "^ssl=true$"
+check "report: its record: would upgrade, would verify, CA the test root" "$(last report)" \
+	"^decision=\"reported\" would=\"upgrade\" would_verify=true outcome=\"connected\" verified=false ca=\"$ROOT\""
+check "report: the forged server connects all the same" "$(psql_as report "$MITM")" "^ssl=true$"
+check "report: its record: would not verify, and why" "$(last report)" \
+	"^decision=\"reported\" would=\"upgrade\" would_verify=false outcome=\"connected\" verified=false ca=null would_verify_error=\"self-signed certificate in certificate chain\""
+check "report: the wrong-name server connects" "$(psql_as report "$WRONG")" "^ssl=true$"
+check "report: its record: the name does not match" "$(last report)" \
+	"would_verify=false .*would_verify_error=\"server certificate does not match host name \\\\\"$PGV_NAME\\\\\"\""
+check "report: the server without TLS connects in clear text, as prefer does" "$(psql_as report "$NOTLS")" "^ssl=false$"
+check "report: its record: no TLS" "$(last report)" \
+	"would_verify=false outcome=\"connected\" verified=false .*would_verify_error=\"no TLS: the connection went ahead in clear text\""
+"$FAKE" "$T/fake.port" "$T/fake.count" &
+i=0
+while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+psql_as report "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres" >/dev/null
+wait
+check "report: the N server gets the startup packet, as prefer sends it" "$(cat "$T/fake.count")" "^[1-9][0-9]*$"
+check "report: its record: would not verify" "$(last report)" \
+	"^decision=\"reported\" would=\"upgrade\" would_verify=false outcome=\"failed\""
+psql_as report "host=localhost port=$P_GOOD user=postgres password=s3cret dbname=postgres" >/dev/null
+check "report: an exempt host is left" "$(last report)" "^decision=\"left\" would=\"nothing\" would_verify=null outcome=\"connected\""
+psql_as report "host=$T port=1 user=postgres password=s3cret dbname=postgres" >/dev/null
+check "report: a Unix socket is left" "$(last report)" "^decision=\"left\" would=\"nothing\" would_verify=null outcome=\"failed\""
+check "report: a linked client connects to the forged server" \
+	"$(PGVERIFY_CONFIG="$T/report.conf" "$LINKED" connectdb "$MITM" 2>&1)" "^OK"
+check "report: the linked client's record" "$(last report)" "^decision=\"reported\" would=\"upgrade\" would_verify=false"
+check "report: PQconnectStart and PQconnectPoll: recorded when the poll ends" \
+	"$(PGVERIFY_CONFIG="$T/report.conf" "$LINKED" start "$GOOD" >/dev/null 2>&1; last report)" \
+	"^decision=\"reported\" would=\"upgrade\" would_verify=true outcome=\"connected\""
+if [ -z "$PGVERIFY_TEST_PRELOAD" ] && /usr/bin/python3 -c "import psycopg2" 2>/dev/null; then
+	pyq="import psycopg2, sys; c = psycopg2.connect(sys.argv[1]); cur = c.cursor(); cur.execute(\"$SSLQ\"); print(cur.fetchone()[0])"
+	check "report: psycopg2 connects to the forged server" \
+		"$(LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/report.conf" /usr/bin/python3 -c "$pyq" "$MITM" 2>&1)" "^ssl=true$"
+	check "report: psycopg2's record" "$(last report)" "^decision=\"reported\" would=\"upgrade\" would_verify=false"
+else
+	skip "report: psycopg2 connects to the forged server" "no python3-psycopg2, or the sanitizer build"
+	skip "report: psycopg2's record" "no python3-psycopg2, or the sanitizer build"
+fi
+check "report: every record has the contract's fields and types" "$($AUDIT_PY check "$T/report.log")" "^1[0-9] records valid$"
+check "report: the file is created mode 0600" "$(stat -c %a "$T/report.log")" "^600$"
+
+# --- a rule's mode beside the global one, both ways ------------------------------
+OTHER="host=other.example.com hostaddr=127.0.0.1 user=postgres dbname=postgres"
+conf rule_report "hosts = ( { match = \"*.rds.amazonaws.com\"; mode = \"report\"; } );"
+check "global enforce, report rule: its host connects to the forged server" "$(psql_as rule_report "$MITM")" "^ssl=true$"
+check "global enforce, report rule: recorded as reported" "$(last rule_report)" "^decision=\"reported\" would=\"upgrade\" would_verify=false"
+check "global enforce, report rule: another host is enforced, forged refused" \
+	"$(psql_as rule_report "$OTHER port=$P_MITM")" "certificate verify failed"
+check "global enforce, report rule: recorded as upgraded" "$(last rule_report)" "^decision=\"upgraded\" outcome=\"failed\""
+conf rule_enforce 'mode = "report";' "hosts = ( { match = \"*.rds.amazonaws.com\"; mode = \"enforce\"; } );"
+check "global report, enforce rule: its host is enforced, forged refused" "$(psql_as rule_enforce "$MITM")" "certificate verify failed"
+check "global report, enforce rule: another host connects to the forged server" \
+	"$(psql_as rule_enforce "$OTHER port=$P_MITM")" "^ssl=true$"
+check "global report, enforce rule: recorded as reported" "$(last rule_enforce)" "^decision=\"reported\" would=\"upgrade\" would_verify=false"
+
+# --- enforce mode: one record per kind -------------------------------------------
+conf enforce 'exempt = [ "localhost" ];'
+psql_as enforce "$GOOD" >/dev/null
+psql_as enforce "$GOOD sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable" >/dev/null
+psql_as enforce "host=localhost port=$P_GOOD user=postgres password=s3cret dbname=postgres" >/dev/null
+psql_as enforce "$GOOD sslrootcert=$T/missing.pem" >/dev/null
+check "enforce: upgraded, kept, left, refused: one record each" "$($AUDIT_PY fields "$T/enforce.log" | cut -d' ' -f1 | tr '\n' ' ')" \
+	"^decision=\"upgraded\" decision=\"kept\" decision=\"left\" decision=\"refused\" $"
+check "enforce: the upgraded connection's record" "$($AUDIT_PY fields "$T/enforce.log" | sed -n 1p)" \
+	"^decision=\"upgraded\" outcome=\"connected\" verified=true ca=\"$ROOT\""
+check "enforce: the refusal's record says why" "$($AUDIT_PY fields "$T/enforce.log" | tail -n 1)" \
+	"^decision=\"refused\" outcome=null verified=null ca=null reason=\".*cannot read CA bundle $T/missing.pem"
+check "enforce: every record has the contract's fields and types" "$($AUDIT_PY check "$T/enforce.log")" "^4 records valid$"
+check "enforce: no report-mode fields" "$(grep -c '"would' "$T/enforce.log")" "^0$"
+
+# --- threads and forks append whole lines -----------------------------------------
+conf busy
+for n in 1 2 3; do PGVERIFY_CONFIG="$T/busy.conf" "$LINKED" threads 16 "$GOOD" >"$T/threads.$n" 2>&1 & done
+for n in 1 2 3 4; do PGVERIFY_CONFIG="$T/busy.conf" "$LINKED" fork "$GOOD" >"$T/fork.$n" 2>&1 & done
+wait
+check "threads: every client verified" "$(cat "$T"/threads.*)" "^OK 16/16 verified
+OK 16/16 verified
+OK 16/16 verified$"
+check "3 x 16 threads and 4 forking clients: 56 whole, valid lines" "$($AUDIT_PY check "$T/busy.log")" "^56 records valid$"
+check "the forked children's records are their own" "$(grep -o '"pid":[0-9]*' "$T/busy.log" | sort -u | wc -l)" "^11$"
+
+# --- an audit file that cannot be opened: connections unaffected, one warning ----------
+printf 'sslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$T/nowhere/audit.log" >"$T/nowhere.conf"
+out=$(psql_run "$GOOD" "$SSLQ" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/nowhere.conf" 2>&1)
+check "audit in a missing directory: the connection is verified" "$out" "^ssl=true$"
+check "audit in a missing directory: one warning" "$out" \
+	"^pgverify: cannot open audit file $T/nowhere/audit.log: No such file or directory; connections go ahead, without audit records$"
+ln -s "$T/elsewhere.log" "$T/link.log"
+printf 'sslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$T/link.log" >"$T/link.conf"
+check "audit path a symbolic link: not followed" \
+	"$(psql_run "$GOOD" "$SSLQ" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/link.conf" 2>&1; ls "$T/elsewhere.log" 2>&1)" \
+	"cannot open audit file $T/link.log: Too many levels of symbolic links(.|
+)*ssl=true(.|
+)*No such file"
+
+# --- syslog, through a listener on a private /dev/log ---------------------------------
+# No journald here: a listener gets the datagrams glibc's syslog() sends,
+# and tests/lib/audit.py writes them as `journalctl -o json` would.
+syslog_run() { # syslog_run CMD...: CMD with /dev/log bound to $T/log.sock
+	unshare -m sh -ec '
+		mkdir -p "$T/olddev"; mount --bind /dev "$T/olddev"
+		mount -t tmpfs none /dev
+		for d in null zero random urandom; do touch /dev/$d; mount --bind "$T/olddev/$d" /dev/$d; done
+		touch /dev/log; mount --bind "$T/log.sock" /dev/log
+		exec "$@"' syslog_run "$@"
+}
+export T
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	python3 "$abs_top_srcdir/tests/lib/syslog_listen.py" "$T/log.sock" "$T/datagrams" &
+	listener=$!
+	i=0
+	while [ ! -e "$T/datagrams.ready" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	printf 'mode = "report";\nsslrootcert = "%s";\naudit = "syslog";\n' "$T/pki/root.pem" >"$T/syslog.conf"
+	for c in "$GOOD" "$MITM" "$NOTLS"; do
+		syslog_run env LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/syslog.conf" "$T/psql-run" "$c" "$SSLQ" >/dev/null 2>&1
+	done
+	sleep 0.2
+	kill "$listener"
+	$AUDIT_PY journal "$T/datagrams" "$T/journal.json"
+	check "syslog: three records reached the listener" "$(grep -c 'pgverify-audit: {' "$T/datagrams")" "^3$"
+	check "syslog: pgverify report reads journalctl -o json" "$("$PGVERIFY" report "$T/journal.json"; echo "exit=$?")" \
+		"port $P_MITM
+  reported 1; failed 0
+  would refuse 0, would not verify 1
+  1 x self-signed certificate in certificate chain
+(.|
+)*3 records, 2 would break under enforcement, 0 failed
+exit=1$"
+else
+	skip "syslog: three records reached the listener" "needs root and unshare -m"
+	skip "syslog: pgverify report reads journalctl -o json" "needs root and unshare -m"
+fi
+
+# --- pgverify report ------------------------------------------------------------------
+out=$("$PGVERIFY" report "$T/report.log"; echo "exit=$?")
+check "report: the table per program and host" "$out" "^(psql|client_plain)  $PGV_NAME \(hostaddr 127.0.0.1\) port $P_MITM
+  reported [0-9]+; failed 0
+  would refuse 0, would not verify [1-9]"
+check "report: the good server's group: its CA, expiry, times" "$out" "port $P_GOOD
+  reported [0-9]+; failed 0
+  would refuse 0, would not verify 0
+  CA $ROOT \([0-9]+\)
+  soonest certificate expiry 20[0-9-]+T[0-9:]+Z
+  seen 20[0-9-]+T[0-9:.]+Z to 20[0-9-]+T[0-9:.]+Z
+"
+check "report: the forged server's group: the reason" "$out" "port $P_MITM
+  reported [0-9]+; failed 0
+  would refuse 0, would not verify [1-9]
+  [0-9]+ x self-signed certificate in certificate chain
+"
+check "report: exit 1 when something would break" "$out" "would break under enforcement, [0-9]+ failed
+exit=1$"
+check "report --json: parses, and counts match the table" \
+	"$("$PGVERIFY" report --json "$T/report.log" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["records"], sum(g["would_not_verify"] for g in d["groups"]), d["skipped_lines"])')" \
+	"^1[0-9] [4-9] 0$"
+check "report: only good connections, exit 0" \
+	"$(head -n 1 "$T/enforce.log" | "$PGVERIFY" report; echo "exit=$?")" "1 records, 0 would break under enforcement, 0 failed
+exit=0$"
+check "report: a refusal in enforce mode counts" "$("$PGVERIFY" report "$T/enforce.log" >/dev/null; echo "exit=$?")" "^exit=1$"
+check "report: a line that is no record is skipped, said so" \
+	"$( (echo 'not json'; head -n 1 "$T/enforce.log") | "$PGVERIFY" report)" "1 records, 0 would break under enforcement, 0 failed \(some lines were not audit records\)$"
+check "report: a missing file is a usage error" "$("$PGVERIFY" report "$T/none.log" 2>&1; echo "exit=$?")" \
+	"^pgverify report: cannot read $T/none.log: No such file or directory
+exit=2$"
+
+# --- never a password -------------------------------------------------------------
+check "no password in any record, datagram or report" \
+	"$(cd "$T" && cat report.log enforce.log busy.log rule_report.log rule_enforce.log | grep -c s3cret
+		cat datagrams journal.json 2>/dev/null | grep -c s3cret
+		"$PGVERIFY" report --json report.log enforce.log busy.log rule_report.log rule_enforce.log | grep -c s3cret)" "^0
+0
+0$"
+tap_done
