@@ -62,7 +62,19 @@ pre "preloaded, refused before connecting (garbage bundle)" "$PLAIN" connectdb "
 memcheck "preloaded, bad configuration" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG=/nonexistent.conf $VG "$PLAIN" connectdb "$GOOD"
 memcheck "linked, verified" $lib_env $VG "$(bin client_linked)" connectdb "$GOOD"
 memcheck "linked, forged refused" $lib_env $VG "$(bin client_linked)" connectdb "$MITM"
+# Report mode with an audit file: the chain check, the records, the table
+# of asynchronous starts, and pgverify report over what they wrote.
+printf 'mode = "report";\nsslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$T/audit.log" >"$T/report.conf"
+rep() { memcheck "$1" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/report.conf" $VG "${@:2}"; }
+rep "report mode + audit, verified" "$PLAIN" connectdb "$GOOD"
+rep "report mode + audit, forged (goes ahead)" "$PLAIN" connectdb "$MITM sslmode=prefer"
+rep "report mode + audit, async start + poll" "$PLAIN" start "$GOOD"
+rep "report mode + audit, PQping" "$PLAIN" ping "$GOOD"
+rep "report mode + audit, 8 threads" "$PLAIN" threads 8 "$GOOD"
+rep "report mode + audit, fork" "$PLAIN" fork "$GOOD"
 cli=$B/src/.libs/pgverify
+memcheck "pgverify report" $lib_env $VG "$cli" report "$T/audit.log"
+memcheck "pgverify report --json" $lib_env $VG "$cli" report --json "$T/audit.log"
 memcheck "pgverify check" $lib_env $VG "$cli" check
 memcheck "pgverify explain --json" $lib_env $VG "$cli" explain --json "$GOOD sslmode=disable password=x"
 memcheck "pgverify probe (forged)" $lib_env $VG "$cli" probe "$MITM"
