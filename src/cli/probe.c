@@ -8,6 +8,7 @@
 #include "chain.h"
 #include "cli.h"
 #include "json.h"
+#include "rds.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] = "pgverify probe [-c FILE] [--json] CONNINFO";
@@ -39,6 +41,10 @@ struct result {
 	char anchor[256];
 	int host_match;
 	int ok;
+	const char *ca_id; /* the RDS CA id of the chain's root, or NULL */
+	char region[33];   /* an RDS endpoint's region, or "" */
+	int trusted[PGV_RDS_G1_IDS]; /* the bundle's roots for that region */
+	long long until[PGV_RDS_G1_IDS];
 };
 
 /* Connect to the first address of `t` that answers, within the timeout. */
@@ -180,6 +186,27 @@ static void handshake(int fd, const pgverify_host *t, const char *bundle,
 	ERR_clear_error();
 }
 
+/*
+ * The RDS CA id of the root that anchored the chain (or, if none did, of
+ * the root the chain names), and for an RDS endpoint which of its region's
+ * G1 ids the bundle trusts: what `rotation` answers offline.
+ */
+static void rds_facts(const pgverify_host *t, const char *bundle,
+		      struct result *r)
+{
+	char err[512];
+
+	if (r->verified)
+		r->ca_id = pgv_rds_ca_id(r->anchor);
+	else if (r->chain_len > 0)
+		r->ca_id = pgv_rds_ca_id(r->chain[r->chain_len - 1].issuer);
+	if (!t->named ||
+	    pgverify_rds_region(t->host, r->region, sizeof(r->region)) < 0 ||
+	    pgv_rds_trust(bundle, r->region, (long long)time(NULL), r->trusted,
+			  r->until, err, sizeof(err)) < 0)
+		r->region[0] = '\0';
+}
+
 static void probe_target(const pgverify_host *t, const char *bundle,
 			 int need_name, struct result *r)
 {
@@ -193,6 +220,24 @@ static void probe_target(const pgverify_host *t, const char *bundle,
 	close(fd);
 	r->ok = r->tls && !r->error[0] && r->verified &&
 		(!need_name || r->host_match);
+	rds_facts(t, bundle, r);
+}
+
+static void print_rds(const struct result *r)
+{
+	char until[16];
+
+	if (r->ca_id)
+		printf("  RDS CA     %s%s\n", r->ca_id,
+		       r->verified ? ""
+				   : " (named by the chain; not verified)");
+	if (!r->region[0])
+		return;
+	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++)
+		printf("  %-10s %s %s%s\n", i ? "" : r->region,
+		       pgv_rds_g1_ids[i],
+		       r->trusted[i] ? "trusted until " : "NOT in the bundle",
+		       r->trusted[i] ? cli_date(r->until[i], until) : "");
 }
 
 static void print_human(const pgverify_host *t, const struct result *r,
@@ -220,6 +265,7 @@ static void print_human(const pgverify_host *t, const struct result *r,
 		printf("  verified   yes, anchored by %s\n", r->anchor);
 	else
 		printf("  verified   NO: %s\n", r->verify_error);
+	print_rds(r);
 	printf("  host name  %s %s%s\n",
 	       r->host_match ? "matches" : "does NOT match",
 	       t->named ? t->host : "(none given)",
@@ -260,6 +306,18 @@ static void json_result(struct json *j, const pgverify_host *t,
 		 r->verify_error[0] ? r->verify_error : NULL);
 	json_str(j, "anchor", r->anchor[0] ? r->anchor : NULL);
 	json_bool(j, "host_match", r->host_match);
+	json_str(j, "ca_id", r->ca_id);
+	json_str(j, "rds_region", r->region[0] ? r->region : NULL);
+	json_open(j, "rds_cas", '[');
+	for (size_t i = 0; r->region[0] && i < PGV_RDS_G1_IDS; i++) {
+		json_open(j, NULL, '{');
+		json_str(j, "id", pgv_rds_g1_ids[i]);
+		json_bool(j, "trusted", r->trusted[i]);
+		json_str(j, "until",
+			 r->trusted[i] ? cli_date(r->until[i], date) : NULL);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
 	json_str(j, "error", r->error[0] ? r->error : NULL);
 	json_bool(j, "ok", r->ok);
 	json_close(j, '}');
@@ -273,7 +331,9 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 	struct result r;
 	struct json j;
 	int need_name = strcmp(p->decision.sslmode_after, "verify-full") == 0;
-	int ok = p->verdict == PGVERIFY_ENFORCE;
+	/* Report mode probes what enforcement would do. */
+	int ok = p->verdict == PGVERIFY_ENFORCE ||
+		 (p->report && strcmp(p->would, "refuse") != 0);
 
 	json_init(&j, stdout);
 	if (want_json) {
@@ -283,7 +343,9 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 		json_str(&j, "refused", ok ? NULL : p->reason);
 		json_open(&j, "hosts", '[');
 	} else if (!ok) {
-		printf("pgverify refuses this connection: %s\n", p->reason);
+		printf("pgverify %s this connection: %s\n",
+		       p->report ? "(report mode) would refuse" : "refuses",
+		       p->reason);
 	}
 	/* The policy accepted these settings, so the walk is well-formed. */
 	pgverify_hosts_begin(&p->settings, &it);

@@ -16,6 +16,7 @@
  */
 #include "cli.h"
 #include "json.h"
+#include "rds.h"
 
 #include <errno.h>
 #include <openssl/pem.h>
@@ -40,23 +41,6 @@ struct certs {
 	int expired;
 };
 
-/* The first word of `subject` that is an AWS region name, or "". */
-static void subject_region(const char *subject, char out[33])
-{
-	const char *p = subject;
-
-	out[0] = '\0';
-	while (*p) {
-		size_t n = strcspn(p, " ,/=");
-		if (n < 33 && pgverify_aws_region(p, n)) {
-			memcpy(out, p, n);
-			out[n] = '\0';
-			return;
-		}
-		p += n + (p[n] != '\0');
-	}
-}
-
 static int collect(const pgverify_cert *c, void *arg)
 {
 	struct certs *cs = arg;
@@ -79,7 +63,7 @@ static int collect(const pgverify_cert *c, void *arg)
 		return -1;
 	memcpy(e->der, c->der, c->der_len);
 	e->len = c->der_len;
-	subject_region(c->subject, e->region);
+	pgv_rds_subject_region(c->subject, e->region);
 	snprintf(e->subject, sizeof(e->subject), "%s", c->subject);
 	cs->n++;
 	return 0;

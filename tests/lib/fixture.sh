@@ -3,6 +3,7 @@
 #   fixture_start SERVER...   SERVER: good mitm wrongname expired (TLS with
 #                             that certificate) or notls; sets P_GOOD, ...
 #                             $FIXTURE_SERVER_OPTS: more postgres -c options
+#                             $FIXTURE_PKI: a function that adds to $T/pki
 # Sourcing it brings tap.sh, pki.sh and servers.sh along.
 
 # pgverify refuses configuration files that group or others can write.
@@ -63,7 +64,8 @@ fixture_start() {
 	chmod 755 "$T"
 	trap 'servers_stop; rm -rf "$T"' EXIT
 	trap 'exit 1' INT TERM
-	if ! { make_pki "$T/pki" && make_pki_dated "$T/pki" && make_pki_regions "$T/pki"; } >"$T/pki.log" 2>&1; then
+	if ! { make_pki "$T/pki" && make_pki_dated "$T/pki" && make_pki_regions "$T/pki" &&
+		{ [ -z "${FIXTURE_PKI:-}" ] || $FIXTURE_PKI "$T/pki"; }; } >"$T/pki.log" 2>&1; then
 		cat "$T/pki.log" >&2
 		skip_all "openssl could not make the test PKI"
 	fi

@@ -97,3 +97,28 @@ make_pki_regions() {
 		pki_server "$1" usserver "$PGV_NAME" usroot IP:127.0.0.1 &&
 		cat "$1/root.pem" "$1/usroot.pem" "$1/euroot.pem" >"$1/regions.pem"
 }
+
+# make_pki_rds DIR: roots named as AWS names RDS CAs, with the key types
+# their names say, and a server for $PGV_NAME (a us-east-1 endpoint) under
+# each us-east-1 root:
+#   rds2048 rds4096 rdsecc384   "Amazon RDS us-east-1 Root CA {RSA2048,
+#                               RSA4096,ECC384} G1 (pgverify test)", and
+#                               srv2048 srv4096 srvecc384 signed by them
+#   rdseu2048                   the eu-west-1 RSA2048 G1 root
+#   rds-all.pem                 the four roots; rds-noecc.pem without ECC384
+make_pki_rds() {
+	local d=$1 name alg
+	for name in rds2048:RSA:rsa_keygen_bits:2048:RSA2048:us-east-1 rds4096:RSA:rsa_keygen_bits:4096:RSA4096:us-east-1 \
+		rdsecc384:EC:ec_paramgen_curve:P-384:ECC384:us-east-1 rdseu2048:RSA:rsa_keygen_bits:2048:RSA2048:eu-west-1; do
+		IFS=: read -r n alg opt val kind region <<<"$name"
+		openssl genpkey -algorithm "$alg" -pkeyopt "$opt:$val" -out "$d/$n.key" 2>/dev/null &&
+			openssl req -x509 -new -key "$d/$n.key" -subj "/CN=Amazon RDS $region Root CA $kind G1 (pgverify test)" \
+				-days 3650 -addext basicConstraints=critical,CA:TRUE \
+				-addext keyUsage=critical,keyCertSign,cRLSign -out "$d/$n.pem" || return 1
+	done
+	pki_server "$d" srv2048 "$PGV_NAME" rds2048 &&
+		pki_server "$d" srv4096 "$PGV_NAME" rds4096 &&
+		pki_server "$d" srvecc384 "$PGV_NAME" rdsecc384 &&
+		cat "$d/rds2048.pem" "$d/rds4096.pem" "$d/rdsecc384.pem" "$d/rdseu2048.pem" >"$d/rds-all.pem" &&
+		cat "$d/rds2048.pem" "$d/rds4096.pem" "$d/rdseu2048.pem" >"$d/rds-noecc.pem"
+}

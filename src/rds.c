@@ -1,0 +1,132 @@
+/*
+ * RDS CA ids.  AWS names each generation of RDS CAs (rds-ca-2019,
+ * rds-ca-rsa2048-g1, ...) and puts the name's parts in the roots' subjects;
+ * an instance is configured with an id, and its clients need a root of that
+ * id for its region.  `pgverify probe` names the id that anchored a chain,
+ * `pgverify rotation` says which ids a bundle is ready for.
+ */
+#include "rds.h"
+#include "pgverify.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const pgv_rds_g1_ids[PGV_RDS_G1_IDS] = {
+    "rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"};
+
+static const struct {
+	const char *marker; /* in the subject, after "Amazon RDS " */
+	const char *id;
+} markers[] = {
+    {"Root CA RSA2048 G1", "rds-ca-rsa2048-g1"},
+    {"Root CA RSA4096 G1", "rds-ca-rsa4096-g1"},
+    {"Root CA ECC384 G1", "rds-ca-ecc384-g1"},
+    {"Root 2019 CA", "rds-ca-2019"},
+};
+
+#define PREFIX "Amazon RDS "
+
+/* The CN of a one-line name, else the subject as given. */
+static void common_name(const char *subject, char *cn, size_t len)
+{
+	const char *p = subject[0] == '/' ? strstr(subject, "/CN=") : NULL;
+
+	if (p)
+		snprintf(cn, len, "%.*s", (int)strcspn(p + 4, "/"), p + 4);
+	else
+		snprintf(cn, len, "%s", subject);
+}
+
+const char *pgv_rds_ca_id(const char *subject)
+{
+	char cn[256], region[33];
+	size_t n;
+
+	common_name(subject, cn, sizeof(cn));
+	if (strncmp(cn, PREFIX, strlen(PREFIX)) != 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(markers) / sizeof(*markers); i++)
+		if (strstr(cn, markers[i].marker))
+			return markers[i].id;
+	/* The 2019 regional roots: "Amazon RDS <region> Root CA". */
+	pgv_rds_subject_region(cn, region);
+	n = strlen(cn);
+	if (region[0] && n > 8 && strcmp(cn + n - 8, " Root CA") == 0)
+		return "rds-ca-2019";
+	return NULL;
+}
+
+int pgv_rds_is_ca_id(const char *id)
+{
+	for (size_t i = 0; i < sizeof(markers) / sizeof(*markers); i++)
+		if (strcmp(id, markers[i].id) == 0)
+			return 1;
+	return 0;
+}
+
+void pgv_rds_subject_region(const char *subject, char out[33])
+{
+	const char *p = subject;
+
+	out[0] = '\0';
+	while (*p) {
+		size_t n = strcspn(p, " ,/=");
+		if (n < 33 && pgverify_aws_region(p, n)) {
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return;
+		}
+		p += n + (p[n] != '\0');
+	}
+}
+
+struct search {
+	const char *region, *id;
+	long long now, until;
+	int found;
+};
+
+/* A root of the id, valid now, for the region (or for every region, as
+ * "Amazon RDS Root 2019 CA" is). */
+static int match(const pgverify_cert *c, void *arg)
+{
+	struct search *s = arg;
+	const char *id = pgv_rds_ca_id(c->subject);
+	char region[33];
+
+	pgv_rds_subject_region(c->subject, region);
+	if (!c->is_ca || !id || strcmp(id, s->id) != 0 ||
+	    (region[0] && strcmp(region, s->region) != 0) ||
+	    c->not_before > s->now || c->not_after <= s->now)
+		return 0;
+	s->found = 1;
+	if (c->not_after > s->until)
+		s->until = c->not_after;
+	return 0;
+}
+
+int pgv_rds_trusts(const char *path, const char *region, const char *id,
+		   long long now, long long *until, char *err, size_t errlen)
+{
+	struct search s = {region, id, now, 0, 0};
+
+	if (pgverify_bundle_list(path, match, &s, err, errlen) < 0)
+		return -1;
+	if (until)
+		*until = s.until;
+	return s.found;
+}
+
+int pgv_rds_trust(const char *path, const char *region, long long now,
+		  int trusted[PGV_RDS_G1_IDS], long long until[PGV_RDS_G1_IDS],
+		  char *err, size_t errlen)
+{
+	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++) {
+		int t = pgv_rds_trusts(path, region, pgv_rds_g1_ids[i], now,
+				       &until[i], err, errlen);
+		if (t < 0)
+			return -1;
+		trusted[i] = t;
+	}
+	return 0;
+}
