@@ -64,6 +64,14 @@ int pgv_rds_is_ca_id(const char *id)
 	return 0;
 }
 
+int pgv_rds_is_g1(const char *id)
+{
+	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++)
+		if (strcmp(id, pgv_rds_g1_ids[i]) == 0)
+			return 1;
+	return 0;
+}
+
 void pgv_rds_subject_region(const char *subject, char out[33])
 {
 	const char *p = subject;

@@ -16,8 +16,10 @@ extern const char *const pgv_rds_g1_ids[PGV_RDS_G1_IDS];
  */
 const char *pgv_rds_ca_id(const char *subject);
 
-/* Whether `id` is one of the ids above. */
+/* Whether `id` is one of the ids above (rds-ca-2019 included), or one of
+ * the G1 ids. */
 int pgv_rds_is_ca_id(const char *id);
+int pgv_rds_is_g1(const char *id);
 
 /* The first word of `subject` that is an AWS region name, into `out`
  * (33 bytes); "" when it names none. */

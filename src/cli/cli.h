@@ -14,11 +14,22 @@ struct cli_opts {
 	int json;	     /* --json */
 	const char *split;   /* --split DIR (bundle) */
 	const char *install; /* --install DEST (bundle) */
-	int first;	     /* index of the first operand */
+	const char *to;	     /* --to CA_ID (rotation) */
+	const char *aws;     /* --aws FILE (rotation) */
+	const char *update;  /* --update DEST (bundle) */
+	const char *from;    /* --from URL|FILE (bundle --update) */
+	long timeout; /* --timeout SECONDS (bundle --update), 0: default */
+	int first;    /* index of the first operand */
 };
 
 /* What a subcommand accepts beyond -c and -h. */
-enum { CLI_JSON = 1, CLI_SPLIT = 2, CLI_INSTALL = 4 };
+enum {
+	CLI_JSON = 1,
+	CLI_SPLIT = 2,
+	CLI_INSTALL = 4,
+	CLI_ROTATION = 8, /* --to, --aws */
+	CLI_UPDATE = 16	  /* --update, --from, --timeout */
+};
 
 /*
  * Parse the options of the subcommands (-c FILE, -h, and what `allowed`
@@ -51,6 +62,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_rotation(int argc, char **argv);
 
 /* pgverify bundle --split DIR FILE: see split.c. */
 int bundle_split(const char *dir, const char *file, int json);

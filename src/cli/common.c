@@ -2,8 +2,21 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* 1 to 3600 seconds, digits only. */
+static int seconds(const char *s, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < 1 || v > 3600)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 int cli_options(int argc, char **argv, const char *usage, int allowed,
 		struct cli_opts *o, int *status)
@@ -13,6 +26,11 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 	    {"json", no_argument, NULL, 'j'},
 	    {"split", required_argument, NULL, 's'},
 	    {"install", required_argument, NULL, 'i'},
+	    {"to", required_argument, NULL, 't'},
+	    {"aws", required_argument, NULL, 'a'},
+	    {"update", required_argument, NULL, 'u'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"timeout", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
@@ -30,6 +48,17 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 			o->split = optarg;
 		} else if (c == 'i' && (allowed & CLI_INSTALL)) {
 			o->install = optarg;
+		} else if (c == 't' && (allowed & CLI_ROTATION)) {
+			o->to = optarg;
+		} else if (c == 'a' && (allowed & CLI_ROTATION)) {
+			o->aws = optarg;
+		} else if (c == 'u' && (allowed & CLI_UPDATE)) {
+			o->update = optarg;
+		} else if (c == 'f' && (allowed & CLI_UPDATE)) {
+			o->from = optarg;
+		} else if (c == 'T' && (allowed & CLI_UPDATE) &&
+			   seconds(optarg, &o->timeout) == 0) {
+			/* o->timeout is set */
 		} else if (c == 'h') {
 			printf("usage: %s\n", usage);
 			*status = EXIT_OK;

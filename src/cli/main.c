@@ -8,46 +8,50 @@ static const char help[] =
     "\n"
     "  exec [-c FILE] [--] COMMAND [ARG...]  run COMMAND with libpgverify "
     "preloaded\n"
-    "  check [-c FILE] [--json]              validate the config and "
-    "its bundles\n"
-    "  explain [-c FILE] [--json] CONNINFO   the decision and the "
-    "rewritten options;\n"
-    "                                        no network, passwords "
-    "masked\n"
-    "  probe [-c FILE] [--json] CONNINFO     TLS handshake only: the "
-    "server's chain,\n"
-    "                                        whether the bundle verifies "
-    "it, name,\n"
-    "                                        expiry (no login, no "
-    "password sent)\n"
-    "  bundle [--json] FILE...               list certificates: "
-    "subject, issuer,\n"
-    "                                        validity, days left, "
-    "SHA-256 fingerprint\n"
+    "  check [-c FILE] [--json]              validate the config and its "
+    "bundles\n"
+    "  explain [-c FILE] [--json] CONNINFO   decision and rewritten options, "
+    "offline\n"
+    "  probe [-c FILE] [--json] CONNINFO     TLS handshake only: chain, "
+    "verification,\n"
+    "                                        name, RDS CA id (no login, no "
+    "password)\n"
+    "  bundle [--json] FILE...               list certificates, expiry, "
+    "fingerprints\n"
     "  bundle [--json] --split DIR FILE      split by AWS region: "
     "DIR/<region>.pem\n"
-    "  bundle [--json] --install DEST FILE   check FILE, list the CAs "
-    "added, removed;\n"
+    "  bundle [--json] --install DEST FILE   vet FILE, list CAs added and "
+    "removed,\n"
     "                                        replace DEST atomically\n"
+    "  bundle [--json] --update DEST [--from URL|FILE] [--timeout SECONDS]\n"
+    "                                        fetch (HTTPS) the AWS bundle, "
+    "vet it\n"
+    "  rotation [-c FILE] [--to CA_ID] [--json] (ENDPOINT...|--aws FILE)\n"
+    "                                        offline: the RDS CA ids each "
+    "endpoint's\n"
+    "                                        bundle trusts; ready to change "
+    "CA?\n"
     "  report [--json] [FILE...]             summarise audit records "
-    "(stdin without\n"
-    "                                        FILE) per program and host\n"
+    "(stdin: no FILE)\n"
     "  --version | --help\n"
     "\n"
     "-c FILE   use FILE instead of $PGVERIFY_CONFIG or " PGVERIFY_SYSCONFDIR
     "/pgverify.conf\n"
     "--json    one JSON document on stdout, for scripts\n"
-    "\n"
-    "Exit status: 0 success; 1 refused, does not verify, expired, or (report)\n"
-    "would break; 2 usage or configuration error; exec: COMMAND's status.\n"
+    "Exit status: 0 success; 1 refused, does not verify, expired, not ready, "
+    "or\n"
+    "(report) would break; 2 usage or configuration error; exec: COMMAND's "
+    "status.\n"
     "See pgverify(1), pgverify.conf(5), libpgverify(3).\n";
 
 static const struct command {
 	const char *name;
 	int (*run)(int, char **);
 } commands[] = {
-    {"exec", cmd_exec},	  {"check", cmd_check},	  {"explain", cmd_explain},
-    {"probe", cmd_probe}, {"bundle", cmd_bundle}, {"report", cmd_report},
+    {"exec", cmd_exec},		{"check", cmd_check},
+    {"explain", cmd_explain},	{"probe", cmd_probe},
+    {"bundle", cmd_bundle},	{"report", cmd_report},
+    {"rotation", cmd_rotation},
 };
 
 int main(int argc, char **argv)
