@@ -31,10 +31,32 @@ check "the library, the command and the man pages are installed" \
 )*pgverify\.conf\.5\.gz"
 check "pgverify exec preloads the installed library" \
 	"$(env -u LD_PRELOAD /usr/bin/pgverify exec sh -c 'echo "$LD_PRELOAD"' 2>&1)" "^${lib}$"
-# With the shipped configuration and no bundle installed yet, a connection
-# is refused before any network use, naming the missing bundle.
-out=$(env -u PGVERIFY_CONFIG LD_PRELOAD="$lib" psql -XAtq -c "SELECT 1" \
-	"host=db1.abc123.us-east-1.rds.amazonaws.com connect_timeout=2" 2>&1)
-check "the installed library enforces the installed configuration" "$out" \
-	"pgverify refused this connection: .*cannot read CA bundle /etc/pgverify/rds-global-bundle.pem"
+# The snapshot bundle is installed, not as a conffile, so that a fresh
+# install verifies RDS endpoints with no download.
+check "the RDS bundle snapshot is installed as the bundle in use" \
+	"$(cmp /usr/share/pgverify/rds-global-bundle.pem /etc/pgverify/rds-global-bundle.pem && echo same)" "^same$"
+check "the bundle is not a conffile (pgverify bundle --update replaces it)" \
+	"$(dpkg-query -W -f='${Conffiles}' pgverify | grep -c rds-global-bundle)" "^0$"
+check "pgverify check reports the package snapshot" "$(env -u PGVERIFY_CONFIG /usr/bin/pgverify check 2>&1)" \
+	"bundle /etc/pgverify/rds-global-bundle.pem .*
+  ok: 108 certificates, 0 expired, 0 expire within 30 days
+  age: modified [0-9-]+ \([0-9]+ days? ago\); the package snapshot of 2026-12"
+check "the installed library raises a connection to the installed bundle" \
+	"$(env -u PGVERIFY_CONFIG PGVERIFY_LOG=info LD_PRELOAD="$lib" psql -XAtq -c "SELECT 1" \
+		"host=db1.abc123.us-east-1.rds.amazonaws.com hostaddr=127.0.0.1 port=1 connect_timeout=2" 2>&1)" \
+	"pgverify: db1.abc123.us-east-1.rds.amazonaws.com \(hostaddr 127.0.0.1\): sslmode prefer -> verify-full, sslrootcert /etc/pgverify/rds-global-bundle.pem"
+check "the update timer is shipped, not enabled" \
+	"$(ls /lib/systemd/system/pgverify-update.timer /lib/systemd/system/pgverify-update.service 2>&1; ls /etc/systemd/system/timers.target.wants/pgverify-update.timer 2>&1)" \
+	"pgverify-update.timer
+/lib/systemd/system/pgverify-update.service(.|
+)*No such file"
+# An updated bundle (here: one CA fewer) survives reinstalling the package.
+sed '/-----END CERTIFICATE-----/q' /usr/share/pgverify/rds-global-bundle.pem >"$work/one.pem"
+/usr/bin/pgverify bundle --install /etc/pgverify/rds-global-bundle.pem "$work/one.pem" >/dev/null 2>&1
+before=$(sha256sum </etc/pgverify/rds-global-bundle.pem)
+check "the package installs again over an updated bundle" "$(dpkg -i "$deb" 2>&1; echo "exit=$?")" "exit=0$"
+check "an updated bundle is not overwritten by the package" "$(sha256sum </etc/pgverify/rds-global-bundle.pem)" "^${before%% *}"
+check "pgverify check no longer calls it the snapshot" "$(env -u PGVERIFY_CONFIG /usr/bin/pgverify check 2>&1 | grep -c 'package snapshot')" "^0$"
+dpkg -P pgverify >/dev/null 2>&1
+check "purge removes the bundle the package managed" "$(ls /etc/pgverify/rds-global-bundle.pem /var/lib/pgverify 2>&1 | grep -c 'No such file')" "^2$"
 tap_done

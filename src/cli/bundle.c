@@ -12,7 +12,9 @@
 static const char usage[] =
     "pgverify bundle [--json] FILE...\n"
     "       pgverify bundle [--json] --split DIR FILE\n"
-    "       pgverify bundle [--json] --install DEST FILE";
+    "       pgverify bundle [--json] --install DEST FILE\n"
+    "       pgverify bundle [--json] [-c FILE] --update [--from URL|FILE] "
+    "[--timeout SECONDS] DEST";
 
 struct listing {
 	struct json *j; /* NULL: human output */
@@ -87,14 +89,18 @@ int cmd_bundle(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct json j;
-	int status, first = cli_options(argc, argv, usage,
-					CLI_JSON | CLI_SPLIT | CLI_INSTALL, &o,
-					&status);
+	int status,
+	    first = cli_options(argc, argv, usage,
+				CLI_JSON | CLI_SPLIT | CLI_INSTALL | CLI_UPDATE,
+				&o, &status);
 	int bad = 0;
 
 	if (first < 0)
 		return status;
-	if (first >= argc || o.config ||
+	/* -c names the config whose {region} files --update refreshes. */
+	if (o.update && first + 1 == argc && !o.split && !o.install)
+		return bundle_update(&o, argv[first]);
+	if (first >= argc || o.config || o.update || o.from || o.timeout ||
 	    ((o.split || o.install) && first + 1 != argc) ||
 	    (o.split && o.install)) {
 		fprintf(stderr, "usage: %s\n", usage);
@@ -103,7 +109,8 @@ int cmd_bundle(int argc, char **argv)
 	if (o.split)
 		return bundle_split(o.split, argv[first], o.json);
 	if (o.install)
-		return bundle_install(o.install, argv[first], o.json);
+		return bundle_install(o.install, argv[first], argv[first],
+				      o.json);
 	json_init(&j, stdout);
 	if (o.json)
 		json_open(&j, NULL, '[');

@@ -4,14 +4,18 @@
  * a bundle would refuse connections, 2 if the configuration is bad.
  */
 #include "cli.h"
+#include "snapshot.h"
 #include "dyntab.h"
 #include "json.h"
 
 #include <dlfcn.h>
 #include <glob.h>
 #include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static const char usage[] = "pgverify check [-c FILE] [--json]";
@@ -113,6 +117,54 @@ static void add_region_uses(struct bundle_use *u, size_t *n,
 		add_use(u, n, pattern, user);
 }
 
+/* The SHA-256 of a file, in lower-case hex; "" if it cannot be read. */
+static void file_sha256(const char *path, char hex[65])
+{
+	unsigned char buf[16384], md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int ok = f && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+	while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		ok = EVP_DigestUpdate(ctx, buf, n) == 1;
+	ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &len) == 1;
+	hex[0] = '\0';
+	for (unsigned int i = 0; ok && i < len && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (f)
+		fclose(f);
+	EVP_MD_CTX_free(ctx);
+}
+
+/* How old the bundle is, and whether it is still the package snapshot:
+ * a fresh install verifies RDS with it, but AWS adds roots. */
+static void report_age(const struct bundle_use *u, struct json *j)
+{
+	struct stat st;
+	char hex[65], date[16];
+	int snapshot;
+	long long age;
+
+	if (stat(u->path, &st) < 0)
+		return;
+	age = ((long long)time(NULL) - st.st_mtime) / 86400;
+	file_sha256(u->path, hex);
+	snapshot = strcmp(hex, PGVERIFY_SNAPSHOT_SHA256) == 0;
+	if (j) {
+		json_str(j, "modified", cli_date(st.st_mtime, date));
+		json_int(j, "age_days", age);
+		json_bool(j, "package_snapshot", snapshot);
+		return;
+	}
+	printf("  age: modified %s (%lld day%s ago)%s\n",
+	       cli_date(st.st_mtime, date), age, age == 1 ? "" : "s",
+	       snapshot ? "; the package snapshot of " PGVERIFY_SNAPSHOT_DATE
+			  ", pgverify bundle --update fetches the current one"
+			: "");
+}
+
 /* Report one bundle; returns 0 if the shim would accept it. */
 static int check_bundle(const struct bundle_use *u, int warn_days,
 			struct json *j)
@@ -141,6 +193,7 @@ static int check_bundle(const struct bundle_use *u, int warn_days,
 		json_int(j, "certificates", t.certs);
 		json_int(j, "expired", t.expired);
 		json_int(j, "expiring", t.soon);
+		report_age(u, j);
 		json_close(j, '}');
 	} else if (rc) {
 		printf("  FAILED: %s\n", err);
@@ -148,6 +201,7 @@ static int check_bundle(const struct bundle_use *u, int warn_days,
 		printf("  ok: %d certificates, %d expired, %d expire within "
 		       "%d days\n",
 		       t.certs, t.expired, t.soon, warn_days);
+		report_age(u, NULL);
 	}
 	return rc;
 }

@@ -16,7 +16,7 @@ struct cli_opts {
 	const char *install; /* --install DEST (bundle) */
 	const char *to;	     /* --to CA_ID (rotation) */
 	const char *aws;     /* --aws FILE (rotation) */
-	const char *update;  /* --update DEST (bundle) */
+	int update;	     /* --update (bundle) */
 	const char *from;    /* --from URL|FILE (bundle --update) */
 	long timeout; /* --timeout SECONDS (bundle --update), 0: default */
 	int first;    /* index of the first operand */
@@ -67,7 +67,12 @@ int cmd_rotation(int argc, char **argv);
 /* pgverify bundle --split DIR FILE: see split.c. */
 int bundle_split(const char *dir, const char *file, int json);
 
-/* pgverify bundle --install DEST FILE: see install.c. */
-int bundle_install(const char *dest, const char *src, int json);
+/* pgverify bundle --install DEST FILE: see install.c.  Messages name the
+ * source `shown` (FILE, or the URL it was fetched from). */
+int bundle_install(const char *dest, const char *src, const char *shown,
+		   int json);
+
+/* pgverify bundle --update [--from URL|FILE] DEST: see update.c. */
+int bundle_update(const struct cli_opts *o, const char *dest);
 
 #endif

@@ -28,7 +28,7 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 	    {"install", required_argument, NULL, 'i'},
 	    {"to", required_argument, NULL, 't'},
 	    {"aws", required_argument, NULL, 'a'},
-	    {"update", required_argument, NULL, 'u'},
+	    {"update", no_argument, NULL, 'u'},
 	    {"from", required_argument, NULL, 'f'},
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
@@ -53,7 +53,7 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 		} else if (c == 'a' && (allowed & CLI_ROTATION)) {
 			o->aws = optarg;
 		} else if (c == 'u' && (allowed & CLI_UPDATE)) {
-			o->update = optarg;
+			o->update = 1;
 		} else if (c == 'f' && (allowed & CLI_UPDATE)) {
 			o->from = optarg;
 		} else if (c == 'T' && (allowed & CLI_UPDATE) &&

@@ -135,7 +135,8 @@ static void name_source(char *err, size_t len, const char *tmp, const char *src)
 	snprintf(at, len - (size_t)(at - err), "%s%s", src, rest);
 }
 
-int bundle_install(const char *dest, const char *src, int json)
+int bundle_install(const char *dest, const char *src, const char *shown,
+		   int json)
 {
 	struct cas now = {0}, old = {0};
 	char tmp[4096], err[1024] = "", olderr[1024];
@@ -147,9 +148,9 @@ int bundle_install(const char *dest, const char *src, int json)
 		return EXIT_REFUSED;
 	}
 	if (pgverify_bundle_list(tmp, collect, &now, err, sizeof(err)) == 0 &&
-	    vet(src, &now, err, sizeof(err)) == 0)
+	    vet(shown, &now, err, sizeof(err)) == 0)
 		rc = 0;
-	name_source(err, sizeof(err), tmp, src);
+	name_source(err, sizeof(err), tmp, shown);
 	had = pgverify_bundle_list(dest, collect, &old, olderr,
 				   sizeof(olderr)) == 0;
 	if (rc == 0 && rename(tmp, dest) < 0) {
@@ -163,7 +164,7 @@ int bundle_install(const char *dest, const char *src, int json)
 	if (json) {
 		json_open(&j, NULL, '{');
 		json_str(&j, "file", dest);
-		json_str(&j, "source", src);
+		json_str(&j, "source", shown);
 		json_bool(&j, "installed", rc == 0);
 		json_str(&j, "error", rc ? err : NULL);
 		json_int(&j, "certificates", (long long)now.n);
@@ -172,7 +173,7 @@ int bundle_install(const char *dest, const char *src, int json)
 		fprintf(stderr, "pgverify: %s; %s is unchanged\n", err, dest);
 	} else {
 		printf("%s: installed %zu certificates from %s\n", dest, now.n,
-		       src);
+		       shown);
 	}
 	for (size_t i = 0; rc == 0 && i < now.n; i++)
 		if (!holds(&old, now.v[i].sha256))
