@@ -75,6 +75,12 @@ rep "report mode + audit, fork" "$PLAIN" fork "$GOOD"
 cli=$B/src/.libs/pgverify
 memcheck "pgverify report" $lib_env $VG "$cli" report "$T/audit.log"
 memcheck "pgverify report --json" $lib_env $VG "$cli" report --json "$T/audit.log"
+printf 'sslrootcert = "%s";\n' "$T/pki/regions.pem" >"$T/rotation.conf"
+memcheck "pgverify rotation --aws --json" $lib_env $VG "$cli" rotation -c "$T/rotation.conf" --json \
+	--aws "$abs_top_srcdir/tests/fixtures/describe-db-instances.json"
+cp "$T/pki/root.pem" "$T/dest.pem"
+memcheck "pgverify bundle --update --from FILE" $lib_env $VG "$cli" bundle --update --from "$T/pki/regions.pem" "$T/dest.pem"
+memcheck "pgverify bundle --update from plain http" $lib_env $VG "$cli" bundle --update --from "http://127.0.0.1:1/x.pem" "$T/dest.pem"
 memcheck "pgverify check" $lib_env $VG "$cli" check
 memcheck "pgverify explain --json" $lib_env $VG "$cli" explain --json "$GOOD sslmode=disable password=x"
 memcheck "pgverify probe (forged)" $lib_env $VG "$cli" probe "$MITM"
