@@ -78,8 +78,11 @@ void fuzz_check_plan(const pgverify_plan *plan, const char *const *exempt,
 		tcp |= h.tcp && !exempt_host(h.name, exempt, nexempt);
 	if (more < 0)
 		finding("a forwarded host too long to check", plan);
-	if (plan->verdict == PGVERIFY_LEAVE && tcp)
+	/* Report mode forwards as asked by design; enforcing never may. */
+	if (plan->verdict == PGVERIFY_LEAVE && tcp && !plan->report)
 		finding("a TCP connection left unverified", plan);
+	if (plan->report && !plan->decision.report)
+		finding("report mode the decision did not choose", plan);
 	if (plan->verdict == PGVERIFY_ENFORCE &&
 	    (!verified_mode(s.sslmode) || !s.sslrootcert || !*s.sslrootcert))
 		finding("an enforced connection libpq would not verify", plan);
