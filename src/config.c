@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <libconfig.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,8 +193,7 @@ static int key_expiry_warning_days(pgverify_config *c,
 static int key_log_level(pgverify_config *c, const config_setting_t *s,
 			 struct load_error *e)
 {
-	static const char *const v[] = {"error", "warning", "info", "debug"};
-	int i = CHOICE(e, s, v);
+	int i = need_choice(e, s, pgv_log_level_names, PGV_LOG_LEVELS);
 	c->log_level = i;
 	return i < 0 ? -1 : 0;
 }
@@ -486,21 +484,15 @@ static int read_file(pgverify_config *c, const char *file, char *err,
 	struct load_error e = {file, err, errlen};
 	config_t lc;
 	int rc = -1;
-	char *dir = strdup(file);
 	const char *why = "out of memory";
 	FILE *fp = pgv_open_regular(file, &why);
 
-	if (!fp || !dir) {
+	if (!fp) {
 		snprintf(err, errlen, "%s: cannot read the file: %s", file,
 			 why);
-		free(dir);
-		if (fp)
-			fclose(fp);
 		return -1;
 	}
 	config_init(&lc);
-	/* @include paths resolve next to the file, never in the cwd. */
-	config_set_include_dir(&lc, dirname(dir));
 	if (check_owner(fp, file, err, errlen) < 0 ||
 	    refuse_includes(fp, file, err, errlen) < 0) {
 		rc = -1;
@@ -513,7 +505,6 @@ static int read_file(pgverify_config *c, const char *file, char *err,
 	}
 	config_destroy(&lc);
 	fclose(fp);
-	free(dir);
 	return rc;
 }
 
@@ -584,8 +575,6 @@ const char *pgverify_config_path(const pgverify_config *c)
 	return c->path;
 }
 
-static const char *const level_names[] = {"error", "warning", "info", "debug"};
-
 void pgverify_config_describe(const pgverify_config *c,
 			      pgverify_config_view *out)
 {
@@ -594,7 +583,7 @@ void pgverify_config_describe(const pgverify_config *c,
 	out->sslrootcert = c->sslrootcert;
 	out->on_disable = c->on_disable_refuse ? "refuse" : "upgrade";
 	out->gssencmode = c->gssencmode_disable ? "disable" : "prefer";
-	out->log_level = level_names[c->log_level];
+	out->log_level = pgv_log_level_names[c->log_level];
 	out->log_target = c->log_target == PGV_LOG_SYSLOG ? "syslog" : "stderr";
 	out->expiry_warning_days = c->expiry_warning_days;
 	out->exempt = (const char *const *)c->exempt;

@@ -57,7 +57,7 @@ static const char *caller_of(const struct call *c)
 
 	if (!dladdr(c->ret, &at) || !at.dli_fname)
 		return NULL;
-	if (dladdr((void *)pgv_real.PQconnectdb, &pq) &&
+	if (dladdr((void *)pgv_libpq.connectdb, &pq) &&
 	    pq.dli_fbase == at.dli_fbase)
 		return NULL;
 	/* The main program's file name is empty in the link map. */
@@ -85,17 +85,17 @@ static PGconn *connect_original(const struct call *c)
 {
 	switch (c->entry) {
 	case CONNECTDB:
-		return pgv_real.PQconnectdb(c->conninfo);
+		return pgv_libpq.connectdb(c->conninfo);
 	case CONNECT_START:
-		return pgv_real.PQconnectStart(c->conninfo);
+		return pgv_libpq.connect_start(c->conninfo);
 	case CONNECTDB_PARAMS:
-		return pgv_real.PQconnectdbParams(c->keywords, c->values,
+		return pgv_libpq.connectdb_params(c->keywords, c->values,
 						  c->expand_dbname);
 	case CONNECT_START_PARAMS:
-		return pgv_real.PQconnectStartParams(c->keywords, c->values,
+		return pgv_libpq.connect_start_params(c->keywords, c->values,
 						     c->expand_dbname);
 	case SETDB_LOGIN:
-		return pgv_real.PQsetdbLogin(c->host, c->port, c->options,
+		return pgv_libpq.setdb_login(c->host, c->port, c->options,
 					     c->tty, c->dbname, c->login,
 					     c->pwd);
 	default:
@@ -107,9 +107,9 @@ static PGconn *connect_rewritten(const struct call *c,
 				 const struct pgv_request *req)
 {
 	if (c->entry == CONNECT_START || c->entry == CONNECT_START_PARAMS)
-		return pgv_real.PQconnectStartParams(req->keywords, req->values,
+		return pgv_libpq.connect_start_params(req->keywords, req->values,
 						     req->expand_dbname);
-	return pgv_real.PQconnectdbParams(req->keywords, req->values,
+	return pgv_libpq.connectdb_params(req->keywords, req->values,
 					  req->expand_dbname);
 }
 
@@ -156,22 +156,22 @@ static PGPing ping_call(const struct call *c)
 
 	if (pgv_shim_is_forwarded(identity(c)))
 		return c->conninfo
-			   ? pgv_real.PQping(c->conninfo)
-			   : pgv_real.PQpingParams(c->keywords, c->values,
+			   ? pgv_libpq.ping(c->conninfo)
+			   : pgv_libpq.ping_params(c->keywords, c->values,
 						   c->expand_dbname);
 	request_of(c, &req);
 	switch (pgv_shim_begin(&sc, &req)) {
 	case PGV_ROUTE_ORIGINAL:
 		pgv_shim_forwarding(&sc, identity(c));
 		ping = c->conninfo
-			   ? pgv_real.PQping(c->conninfo)
-			   : pgv_real.PQpingParams(c->keywords, c->values,
+			   ? pgv_libpq.ping(c->conninfo)
+			   : pgv_libpq.ping_params(c->keywords, c->values,
 						   c->expand_dbname);
 		pgv_shim_pinged(&sc, ping);
 		break;
 	case PGV_ROUTE_REWRITTEN:
 		pgv_shim_forwarding(&sc, req.keywords);
-		ping = pgv_real.PQpingParams(req.keywords, req.values,
+		ping = pgv_libpq.ping_params(req.keywords, req.values,
 					     req.expand_dbname);
 		pgv_shim_pinged(&sc, ping);
 		break;
@@ -264,7 +264,7 @@ static PostgresPollingStatusType connect_poll(PGconn *conn)
 
 	if (pgv_shim_check_started(conn) < 0)
 		return PGRES_POLLING_FAILED;
-	st = pgv_real.PQconnectPoll(conn);
+	st = pgv_libpq.connect_poll(conn);
 	if (st == PGRES_POLLING_OK || st == PGRES_POLLING_FAILED)
 		pgv_shim_poll_ended(conn);
 	return st;
@@ -283,14 +283,14 @@ const struct pgv_hook *pgv_hooks(size_t *n)
 	    {"PQconnectPoll", (void *)connect_poll, NULL},
 	};
 	void *real[] = {
-	    (void *)pgv_real.PQconnectdb,
-	    (void *)pgv_real.PQconnectdbParams,
-	    (void *)pgv_real.PQconnectStart,
-	    (void *)pgv_real.PQconnectStartParams,
-	    (void *)pgv_real.PQsetdbLogin,
-	    (void *)pgv_real.PQping,
-	    (void *)pgv_real.PQpingParams,
-	    (void *)pgv_real.PQconnectPoll,
+	    (void *)pgv_libpq.connectdb,
+	    (void *)pgv_libpq.connectdb_params,
+	    (void *)pgv_libpq.connect_start,
+	    (void *)pgv_libpq.connect_start_params,
+	    (void *)pgv_libpq.setdb_login,
+	    (void *)pgv_libpq.ping,
+	    (void *)pgv_libpq.ping_params,
+	    (void *)pgv_libpq.connect_poll,
 	};
 
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(*hooks); i++)

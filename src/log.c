@@ -11,28 +11,33 @@
 #include <syslog.h>
 #include <unistd.h>
 
-static volatile int log_level = PGV_LOG_WARNING;
-static volatile int log_target = PGV_LOG_STDERR;
+/* Written by pgv_log_configure(), once, from the shim's init under its
+ * pthread_once (or the command's main thread) and read by every pgv_log()
+ * on any thread: relaxed atomics, as only the value matters, not what was
+ * written before it. */
+static int log_level = PGV_LOG_WARNING;
+static int log_target = PGV_LOG_STDERR;
 
-static const char *const level_names[] = {"error", "warning", "info", "debug"};
+const char *const pgv_log_level_names[PGV_LOG_LEVELS] = {"error", "warning",
+							 "info", "debug"};
 
 int pgv_log_level_parse(const char *name)
 {
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(*level_names); i++)
-		if (strcmp(name, level_names[i]) == 0)
-			return (int)i;
+	for (int i = 0; i < PGV_LOG_LEVELS; i++)
+		if (strcmp(name, pgv_log_level_names[i]) == 0)
+			return i;
 	return -1;
 }
 
 void pgv_log_configure(enum pgv_log_level level, enum pgv_log_target target)
 {
-	log_level = level;
-	log_target = target;
+	__atomic_store_n(&log_level, (int)level, __ATOMIC_RELAXED);
+	__atomic_store_n(&log_target, (int)target, __ATOMIC_RELAXED);
 }
 
 int pgv_log_enabled(enum pgv_log_level level)
 {
-	return (int)level <= log_level;
+	return (int)level <= __atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
 static int syslog_priority(enum pgv_log_level level)
@@ -60,7 +65,7 @@ void pgv_log(enum pgv_log_level level, const char *fmt, ...)
 	/* Whatever a message quotes, no password leaves in it. */
 	pgv_mask_secrets(line, sizeof(line) - 1);
 	n = (int)strlen(line);
-	if (log_target == PGV_LOG_SYSLOG) {
+	if (__atomic_load_n(&log_target, __ATOMIC_RELAXED) == PGV_LOG_SYSLOG) {
 		line[n] = '\0';
 		syslog(LOG_USER | syslog_priority(level), "pgverify: %s", line);
 		return;

@@ -11,7 +11,11 @@ enum pgv_log_level {
 
 enum pgv_log_target { PGV_LOG_STDERR, PGV_LOG_SYSLOG };
 
-/* Parse "error", "warning", "info" or "debug"; -1 for anything else. */
+/* "error", "warning", "info", "debug": the names of the levels, in order. */
+#define PGV_LOG_LEVELS 4
+extern const char *const pgv_log_level_names[PGV_LOG_LEVELS];
+
+/* Parse a level's name; -1 for anything else. */
 int pgv_log_level_parse(const char *name);
 
 void pgv_log_configure(enum pgv_log_level level, enum pgv_log_target target);

@@ -13,9 +13,9 @@
  * read ~/.pgpass on every merge, for nothing (and warn about that file's
  * permissions twice).
  */
+#include "merge.h"
 #include "mask.h"
 #include "real.h"
-#include "request.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -198,8 +198,8 @@ static PGconn *run_probe(struct pgv_request *r, const char *raise)
 		pushed++;
 	if (pushed == NPROBE &&
 	    (!raise || pgv_request_push(r, "sslmode", raise) == 0))
-		conn = pgv_real.PQconnectStartParams(r->keywords, r->values,
-						     r->expand_dbname);
+		conn = pgv_libpq.connect_start_params(r->keywords, r->values,
+						      r->expand_dbname);
 	else if (!r->error[0])
 		snprintf(r->error, sizeof(r->error), "out of memory");
 	r->n = n;

@@ -6,6 +6,7 @@
 #include "plan.h"
 #include "bundle.h"
 #include "config.h"
+#include "merge.h"
 #include "sslmode.h"
 
 #include <stdio.h>
@@ -53,7 +54,7 @@ static int append(struct pgv_request *req, const pgverify_decision *d)
 	return 0;
 }
 
-static pgverify_verdict refuse(pgverify_plan *out)
+static pgverify_verdict refuse_plan(pgverify_plan *out)
 {
 	out->verdict = PGVERIFY_REFUSE;
 	return out->verdict;
@@ -70,7 +71,7 @@ static pgverify_verdict settle(pgverify_plan *out)
 	}
 	snprintf(out->reason, sizeof(out->reason), "%s: %s", out->hosts,
 		 d->reason);
-	return refuse(out);
+	return refuse_plan(out);
 }
 
 /* The bundle the decision names must serve; -1 with out->reason if not,
@@ -109,17 +110,15 @@ static void note_verification(pgverify_plan *out, const pgverify_context *ctx)
 
 /*
  * Report mode: the connection goes ahead exactly as asked (LEAVE, nothing
- * appended); the plan keeps what enforcement would have done, `would`, and
- * what it would have verified the server with.
+ * appended); the plan keeps what enforcement would have done, `would`
+ * (and, from note_verification(), what it would verify the server with).
  */
-static pgverify_verdict report(pgverify_plan *out, const pgverify_context *ctx,
-			       pgverify_verdict would)
+static pgverify_verdict report(pgverify_plan *out, pgverify_verdict would)
 {
 	out->report = 1;
 	out->would = would == PGVERIFY_REFUSE ? "refuse"
 		     : out->changed	      ? "upgrade"
 					      : "nothing";
-	note_verification(out, ctx);
 	return out->verdict = PGVERIFY_LEAVE;
 }
 
@@ -135,31 +134,31 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 	if (pgv_request_merge(req, &out->settings, err, sizeof(err)) < 0) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "cannot read the connection options: %s", err);
-		return refuse(out);
+		return refuse_plan(out);
 	}
 	describe_hosts(&out->settings, out->hosts, sizeof(out->hosts));
 	out->keywords = req->keywords;
 	out->values = req->values;
 	out->expand_dbname = req->expand_dbname;
 	pgverify_decide(cfg, &out->settings, &ctx, &out->decision);
+	note_verification(out, &ctx);
 	if (d->verdict == PGVERIFY_LEAVE)
 		return settle(out);
 	if (d->verdict == PGVERIFY_REFUSE)
-		return d->report ? report(out, &ctx, settle(out)) : settle(out);
+		return d->report ? report(out, settle(out)) : settle(out);
 	if (check_bundle(cfg, &ctx, out) < 0)
-		return d->report ? report(out, &ctx, PGVERIFY_REFUSE)
-				 : refuse(out);
+		return d->report ? report(out, PGVERIFY_REFUSE)
+				 : refuse_plan(out);
 	out->changed = is_changed(&out->settings, d);
 	if (d->report)
-		return report(out, &ctx, PGVERIFY_ENFORCE);
+		return report(out, PGVERIFY_ENFORCE);
 	if (append(req, d) < 0) {
 		snprintf(out->reason, sizeof(out->reason), "%s", req->error);
-		return refuse(out);
+		return refuse_plan(out);
 	}
 	/* Appending may have moved the arrays. */
 	out->keywords = req->keywords;
 	out->values = req->values;
-	note_verification(out, &ctx);
 	return out->verdict = PGVERIFY_ENFORCE;
 }
 
@@ -172,7 +171,7 @@ pgverify_verdict pgverify_plan_conninfo(const pgverify_config *cfg,
 	if (!req) {
 		memset(out, 0, sizeof(*out));
 		snprintf(out->reason, sizeof(out->reason), "out of memory");
-		return refuse(out);
+		return refuse_plan(out);
 	}
 	pgv_request_conninfo(req, conninfo);
 	pgv_plan(cfg, req, out);
@@ -212,11 +211,12 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 
 	describe_hosts(s, out->hosts, sizeof(out->hosts));
 	pgverify_decide(cfg, s, &ctx, &out->decision);
+	note_verification(out, &ctx);
 	/* Report mode changes nothing, here too. */
 	if (d->report && d->verdict != PGVERIFY_LEAVE) {
 		out->changed =
 		    d->verdict == PGVERIFY_ENFORCE && !already_enforced(s, d);
-		return report(out, &ctx, d->verdict);
+		return report(out, d->verdict);
 	}
 	if (d->verdict != PGVERIFY_ENFORCE)
 		return settle(out);
@@ -230,7 +230,7 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 		    "this connection (libpq %d) was started past pgverify, "
 		    "which could not translate it; give it sslrootcert=%s",
 		    out->hosts, ctx.libpq_version, ctx.system_bundle);
-		return refuse(out);
+		return refuse_plan(out);
 	}
 	if (!already_enforced(s, d)) {
 		snprintf(out->reason, sizeof(out->reason),
@@ -247,9 +247,9 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 			 d->sslmode_after, bundle_file(&ctx, d->sslrootcert),
 			 d->gssencmode ? " gssencmode=disable" : "",
 			 d->gssencmode ? ", PGGSSENCMODE" : "");
-		return refuse(out);
+		return refuse_plan(out);
 	}
 	if (check_bundle(cfg, &ctx, out) < 0)
-		return refuse(out);
+		return refuse_plan(out);
 	return out->verdict = PGVERIFY_ENFORCE;
 }

@@ -22,23 +22,6 @@
 /* libpq 16 understands sslrootcert=system itself. */
 #define LIBPQ_HAS_SYSTEM_ROOTCERT 160000
 
-static const char *const sslmode_names[] = {
-    "disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
-
-int pgv_sslmode_parse(const char *name)
-{
-	for (size_t i = 0; i < sizeof(sslmode_names) / sizeof(*sslmode_names);
-	     i++)
-		if (strcmp(name, sslmode_names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *pgv_sslmode_name(int mode)
-{
-	return sslmode_names[mode];
-}
-
 /* Longer than any DNS name, Unix socket path or address libpq accepts. */
 #define ITEM_MAX 1024
 

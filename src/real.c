@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-struct pgv_real pgv_real;
+struct pgv_libpq pgv_libpq;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int resolved;
@@ -52,14 +52,25 @@ static void *lookup(const char *name)
 	return fn;
 }
 
-#define RESOLVE(fn) (pgv_real.fn = (__typeof__(pgv_real.fn))lookup(#fn))
+static int resolve(void **member, const char *name)
+{
+	return (*member = lookup(name)) != NULL;
+}
 
 static void resolve_all(void)
 {
-	resolved = RESOLVE(PQconnectdb) && RESOLVE(PQconnectdbParams) &&
-		   RESOLVE(PQconnectStart) && RESOLVE(PQconnectStartParams) &&
-		   RESOLVE(PQsetdbLogin) && RESOLVE(PQping) &&
-		   RESOLVE(PQpingParams) && RESOLVE(PQconnectPoll);
+	struct pgv_libpq *l = &pgv_libpq;
+
+	resolved =
+	    resolve((void **)&l->connectdb, "PQconnectdb") &&
+	    resolve((void **)&l->connectdb_params, "PQconnectdbParams") &&
+	    resolve((void **)&l->connect_start, "PQconnectStart") &&
+	    resolve((void **)&l->connect_start_params,
+		    "PQconnectStartParams") &&
+	    resolve((void **)&l->setdb_login, "PQsetdbLogin") &&
+	    resolve((void **)&l->ping, "PQping") &&
+	    resolve((void **)&l->ping_params, "PQpingParams") &&
+	    resolve((void **)&l->connect_poll, "PQconnectPoll");
 }
 
 int pgv_real_init(void)

@@ -41,16 +41,6 @@ int pgv_request_push(struct pgv_request *r, const char *keyword,
 int pgv_request_append(struct pgv_request *r, const char *keyword,
 		       const char *value);
 
-/* Merge the request's options the way libpq would; see settings.c. */
-int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
-		      size_t errlen);
-
 void pgv_request_free(struct pgv_request *r);
-
-/* The options the policy reads, as `conn` holds them after libpq's merge
- * of request `r`, with where each came from (unknown if `r` is NULL).
- * 0, or -1 (out of memory); release with pgverify_settings_clear(). */
-int pgv_settings_from_conn(PGconn *conn, const struct pgv_request *r,
-			   pgverify_settings *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "merge.h"
 #include "plan.h"
 #include "real.h"
 
@@ -68,7 +69,7 @@ static void find_error_buffer(void)
 {
 	const char *kw[] = {"pgverify-no-such-option", NULL};
 	const char *val[] = {"x", NULL}; /* empty values are skipped */
-	PGconn *c = pgv_real.PQconnectStartParams(kw, val, 0);
+	PGconn *c = pgv_libpq.connect_start_params(kw, val, 0);
 	const char *msg = c ? PQerrorMessage(c) : NULL;
 	size_t size = c ? malloc_usable_size(c) : 0;
 
@@ -451,11 +452,11 @@ PGconn *pgv_shim_refused(const char *reason)
 	const char *val[] = {"refused", NULL};
 	PGconn *conn;
 
-	if (!pgv_real.PQconnectStartParams)
+	if (!pgv_libpq.connect_start_params)
 		return NULL;
 	snprintf(keyword, sizeof(keyword),
 		 "pgverify refused this connection: %s", reason);
-	conn = pgv_real.PQconnectStartParams(kw, val, 0);
+	conn = pgv_libpq.connect_start_params(kw, val, 0);
 	if (conn)
 		set_error(conn, reason, 1);
 	return conn;

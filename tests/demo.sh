@@ -11,7 +11,7 @@ if [ ! -f "$top/_build/src/.libs/libpgverify.so" ]; then
 		../configure --quiet && make -j"$(nproc)" >/dev/null)
 fi
 . "$top/tests/lib/fixture.sh"
-unset PGHOST PGHOSTADDR PGPORT PGSSLMODE PGSSLROOTCERT PGSERVICE PGDATABASE PGUSER
+fixture_clean_env
 fixture_start good mitm
 good=$P_GOOD forged=$P_MITM
 echo "sslrootcert = \"$T/pki/root.pem\";" >"$T/pgverify.conf"

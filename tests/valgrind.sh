@@ -33,7 +33,7 @@ memcheck() {
 bin() { echo "$B/tests/.libs/$1"; }
 lib_env="LD_LIBRARY_PATH=$B/src/.libs"
 
-unset PGHOST PGHOSTADDR PGPORT PGSSLMODE PGSSLROOTCERT PGSERVICE PGVERIFY_LOG PGVERIFY_CONFIG
+fixture_clean_env
 for t in unit_policy unit_config unit_hostile; do
 	[ -x "$B/tests/$t" ] || continue
 	memcheck "$t" CMOCKA_MESSAGE_OUTPUT=STDOUT $VG "$B/tests/$t"

@@ -4,9 +4,10 @@
  * a bundle would refuse connections, 2 if the configuration is bad.
  */
 #include "cli.h"
-#include "snapshot.h"
+#include "config.h"
 #include "dyntab.h"
 #include "json.h"
+#include "snapshot.h"
 
 #include <dlfcn.h>
 #include <glob.h>
@@ -21,7 +22,6 @@
 static const char usage[] = "pgverify check [-c FILE] [--json]";
 
 #define MAX_BUNDLES 256
-#define REGION	    "{region}"
 
 struct bundle_use {
 	const char *name; /* as configured: a path or "system" */
@@ -95,14 +95,14 @@ static void add_use(struct bundle_use *u, size_t *n, const char *name,
 static void add_region_uses(struct bundle_use *u, size_t *n,
 			    const char *pattern, const char *user, glob_t *g)
 {
-	const char *at = strstr(pattern, REGION);
+	const char *at = strstr(pattern, PGV_REGION);
 	size_t head = (size_t)(at - pattern),
-	       tail = strlen(at + strlen(REGION));
+	       tail = strlen(at + strlen(PGV_REGION));
 	size_t first = g->gl_pathc, added = 0;
 	char pat[4096];
 
 	snprintf(pat, sizeof(pat), "%.*s*%s", (int)head, pattern,
-		 at + strlen(REGION));
+		 at + strlen(PGV_REGION));
 	if (glob(pat, g->gl_pathc ? GLOB_APPEND : 0, NULL, g) == 0)
 		for (size_t i = first; i < g->gl_pathc; i++) {
 			const char *p = g->gl_pathv[i];
@@ -334,7 +334,7 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 	add_use(uses, &n, v.sslrootcert, "default");
 	for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++) {
 		snprintf(user, sizeof(user), "rule %zu", i + 1);
-		if (r.sslrootcert && strstr(r.sslrootcert, REGION))
+		if (r.sslrootcert && strstr(r.sslrootcert, PGV_REGION))
 			add_region_uses(uses, &n, r.sslrootcert, user,
 					&regions);
 		else if (r.sslrootcert)

@@ -22,7 +22,7 @@ static const char *sslmode_var(void)
 	return v && *v ? "PGSSLMODE" : "PGREQUIRESSL";
 }
 
-/* Where a merged value came from (settings.c found it), as words. */
+/* Where a merged value came from (merge.c found it), as words. */
 static const char *origin(pgverify_origin from, const char *var)
 {
 	switch (from) {

@@ -369,12 +369,6 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 	return ok ? EXIT_OK : EXIT_REFUSED;
 }
 
-static const char *bundle_file(const char *sslrootcert)
-{
-	return strcmp(sslrootcert, "system") == 0 ? pgverify_system_bundle()
-						  : sslrootcert;
-}
-
 /* The policy leaves the connection alone or refuses it outright. */
 static int not_probed(const pgverify_plan *p, int want_json)
 {
@@ -409,8 +403,7 @@ int cmd_probe(int argc, char **argv)
 		return status;
 	pgverify_plan_conninfo(cfg, argv[o.first], &plan);
 	if (plan.decision.verdict == PGVERIFY_ENFORCE)
-		status = probe_all(
-		    &plan, bundle_file(plan.decision.sslrootcert), o.json);
+		status = probe_all(&plan, plan.verify_bundle, o.json);
 	else
 		status = not_probed(&plan, o.json);
 	pgverify_plan_clear(&plan);

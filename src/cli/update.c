@@ -9,6 +9,7 @@
  * the per-region files of a {region} rule drawn from DEST are rewritten.
  */
 #include "cli.h"
+#include "config.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -156,7 +157,7 @@ static int refresh_regions(const struct cli_opts *o, const char *dest)
 	     i++) {
 		const char *file =
 		    r.sslrootcert ? strrchr(r.sslrootcert, '/') : NULL;
-		if (!file || strcmp(file, "/{region}.pem") != 0)
+		if (!file || strcmp(file, "/" PGV_REGION ".pem") != 0)
 			continue;
 		snprintf(dir, sizeof(dir), "%.*s", (int)(file - r.sslrootcert),
 			 r.sslrootcert);

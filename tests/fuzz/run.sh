@@ -27,8 +27,10 @@ for t in $targets; do
 	$CC $flags -DPGVERIFY_SYSCONFDIR='"/nonexistent"' -DPGVERIFY_LIBDIR='"/nonexistent"' \
 		-o "$out/fuzz_$t" "$src/tests/fuzz/fuzz_$t.c" "$src/tests/fuzz/fuzz.c" $core $libs
 	mkdir -p "$out/corpus-$t"
+	seeds=("$src/tests/fuzz/corpus/$t")
+	[ "$t" = config ] && seeds+=("$src/tests/configs")
 	echo "== fuzz_$t for ${secs}s"
 	(cd "$out" && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$src/tests/fuzz/lsan.supp:print_suppressions=0 ./"fuzz_$t" -max_total_time="$secs" -print_final_stats=1 \
 		-max_len=65536 -timeout=10 -rss_limit_mb=4096 \
-		"corpus-$t" "$src/tests/fuzz/corpus/$t") 2>&1 | tee "$out/fuzz_$t.log" | grep -E '^#|stat::|ERROR|SUMMARY' | tail -n 12
+		"corpus-$t" "${seeds[@]}") 2>&1 | tee "$out/fuzz_$t.log" | grep -E '^#|stat::|ERROR|SUMMARY' | tail -n 12
 done

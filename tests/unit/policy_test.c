@@ -4,7 +4,7 @@
  * included) and pgverify_decide() judges the result.
  */
 #include "pgverify.h"
-#include "request.h"
+#include "merge.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
