@@ -118,29 +118,6 @@ int pgverify_merge_conninfo(const char *conninfo, pgverify_settings *out,
 
 void pgverify_settings_clear(pgverify_settings *s);
 
-/* One host of a connection, as libpq will try it. */
-typedef struct pgverify_host {
-	char host[1024];  /* the host element (a name, or a socket path) */
-	char addr[1024];  /* the hostaddr element, or "" */
-	char port[32];	  /* the port element, or "" for libpq's default */
-	int tcp;	  /* reached over TCP, so TLS applies */
-	int named;	  /* host is a name the certificate can be checked on */
-	const char *name; /* host if named, else addr: what rules match */
-} pgverify_host;
-
-/* Walks the host, hostaddr and port lists in step, as libpq pairs them. */
-typedef struct pgverify_hosts {
-	const char *host, *addr, *port;
-	size_t count, done;
-	int one_port;
-} pgverify_hosts;
-
-/* Start a walk over `s` (which must outlive it).  Returns -1 if the host
- * and hostaddr lists differ in length, which libpq rejects. */
-int pgverify_hosts_begin(const pgverify_settings *s, pgverify_hosts *it);
-/* The next host: 1, 0 at the end, -1 if an element is too long. */
-int pgverify_hosts_next(pgverify_hosts *it, pgverify_host *h);
-
 /* Facts about the process the policy needs but must not look up itself. */
 typedef struct pgverify_context {
 	int libpq_version;	   /* PQlibVersion(), e.g. 150018 */
@@ -206,10 +183,11 @@ typedef struct pgverify_plan {
 	int changed;		     /* ENFORCE: the options were changed */
 	char hosts[512];	     /* the hosts, for messages */
 	char reason[2048];	     /* REFUSE / LEAVE: why */
-	const char *const *keywords; /* LEAVE, ENFORCE: forwarded keywords */
-	const char *const *values;   /* and values, NULL-terminated */
+	/* LEAVE, ENFORCE: the options to forward, NULL-terminated, owned
+	 * by the plan. */
+	const char *const *keywords;
+	const char *const *values;
 	int expand_dbname;
-	void *request; /* internal */
 	/* Report mode: the verdict is LEAVE (forwarded as asked), and `would`
 	 * says what enforcement would have done. */
 	int report;
@@ -250,29 +228,10 @@ int pgverify_bundle_list(const char *path,
 			 int (*each)(const pgverify_cert *cert, void *arg),
 			 void *arg, char *err, size_t errlen);
 
-/* Describe one DER-encoded certificate.  Returns 0, or -1 if it does not
- * parse. */
-int pgverify_cert_from_der(const unsigned char *der, size_t len, int index,
-			   pgverify_cert *out);
-
 /* OpenSSL's default CA file, which sslrootcert "system" means (it honours
  * SSL_CERT_FILE). */
 const char *pgverify_system_bundle(void);
 
-/*
- * 1 if the `n` bytes at `s` are an AWS region name ("us-east-1",
- * "us-gov-west-1", "cn-north-1"): two letters, words, a number, joined by
- * '-'.  0 otherwise.
- */
-int pgverify_aws_region(const char *s, size_t n);
-
-/*
- * The region an RDS endpoint names: for "<name>.<id>.<region>.rds.
- * amazonaws.com" (or ".com.cn", any case, a trailing dot allowed) write
- * <region>, lower case, to `out`.  Returns 0, or -1 if `host` is not such
- * an endpoint or `out` is too small.
- */
-int pgverify_rds_region(const char *host, char *out, size_t outlen);
 
 #ifdef __cplusplus
 }

@@ -93,7 +93,7 @@ static PGconn *connect_original(const struct call *c)
 						  c->expand_dbname);
 	case CONNECT_START_PARAMS:
 		return pgv_libpq.connect_start_params(c->keywords, c->values,
-						     c->expand_dbname);
+						      c->expand_dbname);
 	case SETDB_LOGIN:
 		return pgv_libpq.setdb_login(c->host, c->port, c->options,
 					     c->tty, c->dbname, c->login,
@@ -103,19 +103,19 @@ static PGconn *connect_original(const struct call *c)
 	}
 }
 
-static PGconn *connect_rewritten(const struct call *c,
-				 const struct pgv_request *req)
-{
-	if (c->entry == CONNECT_START || c->entry == CONNECT_START_PARAMS)
-		return pgv_libpq.connect_start_params(req->keywords, req->values,
-						     req->expand_dbname);
-	return pgv_libpq.connectdb_params(req->keywords, req->values,
-					  req->expand_dbname);
-}
-
 static int is_start(const struct call *c)
 {
 	return c->entry == CONNECT_START || c->entry == CONNECT_START_PARAMS;
+}
+
+/* The call as its *Params twin, with the plan's forwarded options. */
+static PGconn *connect_rewritten(const struct call *c, const pgverify_plan *p)
+{
+	if (is_start(c))
+		return pgv_libpq.connect_start_params(p->keywords, p->values,
+						      p->expand_dbname);
+	return pgv_libpq.connectdb_params(p->keywords, p->values,
+					  p->expand_dbname);
 }
 
 static PGconn *connect_call(const struct call *c)
@@ -134,8 +134,8 @@ static PGconn *connect_call(const struct call *c)
 		pgv_shim_connected(&sc, conn, is_start(c));
 		break;
 	case PGV_ROUTE_REWRITTEN:
-		pgv_shim_forwarding(&sc, req.keywords);
-		conn = connect_rewritten(c, &req);
+		pgv_shim_forwarding(&sc, sc.plan.keywords);
+		conn = connect_rewritten(c, &sc.plan);
 		pgv_shim_connected(&sc, conn, is_start(c));
 		break;
 	case PGV_ROUTE_REFUSED:
@@ -170,9 +170,9 @@ static PGPing ping_call(const struct call *c)
 		pgv_shim_pinged(&sc, ping);
 		break;
 	case PGV_ROUTE_REWRITTEN:
-		pgv_shim_forwarding(&sc, req.keywords);
-		ping = pgv_libpq.ping_params(req.keywords, req.values,
-					     req.expand_dbname);
+		pgv_shim_forwarding(&sc, sc.plan.keywords);
+		ping = pgv_libpq.ping_params(sc.plan.keywords, sc.plan.values,
+					     sc.plan.expand_dbname);
 		pgv_shim_pinged(&sc, ping);
 		break;
 	case PGV_ROUTE_REFUSED:

@@ -184,27 +184,35 @@ int pgv_settings_from_conn(PGconn *conn, const struct pgv_request *r,
 }
 
 /*
- * One run of libpq's merge with the probe appended (and sslmode=`raise`
- * after it, if not NULL), taken off again afterwards: the request is
- * forwarded later.  NULL with r->error when the probe could not be added.
+ * One run of libpq's merge: the request's options, then the probe (and
+ * sslmode=`raise` after it, if not NULL), in arrays of its own; the request
+ * is not touched.  NULL when out of memory.
  */
-static PGconn *run_probe(struct pgv_request *r, const char *raise)
+static PGconn *run_probe(const struct pgv_request *r, const char *raise)
 {
-	size_t n = r->n, pushed = 0;
+	size_t n = r->n + NPROBE + 2, i = 0;
+	const char **kw = calloc(n, sizeof(*kw)),
+		   **val = calloc(n, sizeof(*val));
 	PGconn *conn = NULL;
 
-	while (pushed < NPROBE &&
-	       pgv_request_push(r, probe[pushed][0], probe[pushed][1]) == 0)
-		pushed++;
-	if (pushed == NPROBE &&
-	    (!raise || pgv_request_push(r, "sslmode", raise) == 0))
-		conn = pgv_libpq.connect_start_params(r->keywords, r->values,
-						      r->expand_dbname);
-	else if (!r->error[0])
-		snprintf(r->error, sizeof(r->error), "out of memory");
-	r->n = n;
-	r->keywords[n] = NULL;
-	r->values[n] = NULL;
+	if (kw && val) {
+		for (; i < r->n; i++) {
+			kw[i] = r->keywords[i];
+			val[i] = r->values[i];
+		}
+		for (size_t p = 0; p < NPROBE; p++, i++) {
+			kw[i] = probe[p][0];
+			val[i] = probe[p][1];
+		}
+		if (raise) {
+			kw[i] = "sslmode";
+			val[i] = raise;
+		}
+		conn =
+		    pgv_libpq.connect_start_params(kw, val, r->expand_dbname);
+	}
+	free(kw);
+	free(val);
 	return conn;
 }
 
@@ -223,7 +231,7 @@ static int stopped_at_probe(PGconn *conn)
  * the first merge's values (fields are stored before libpq validates
  * them) are the connection's own.
  */
-static int fixed_by_verify_full(struct pgv_request *r)
+static int fixed_by_verify_full(const struct pgv_request *r)
 {
 	PGconn *raised = run_probe(r, "verify-full");
 	int fixed = stopped_at_probe(raised);
@@ -232,8 +240,8 @@ static int fixed_by_verify_full(struct pgv_request *r)
 	return fixed;
 }
 
-int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
-		      size_t errlen)
+int pgv_request_merge(const struct pgv_request *r, pgverify_settings *out,
+		      char *err, size_t errlen)
 {
 	PGconn *conn;
 	int rc = -1;
@@ -246,7 +254,7 @@ int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
 	}
 	conn = run_probe(r, NULL);
 	if (!conn) {
-		snprintf(err, errlen, "%s", r->error);
+		snprintf(err, errlen, "out of memory");
 	} else if (PQstatus(conn) != CONNECTION_BAD) {
 		snprintf(err, errlen,
 			 "this libpq (%d) accepted an invalid %s; "

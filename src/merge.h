@@ -11,10 +11,9 @@
 #include <libpq-fe.h>
 
 /* The merged settings of request `r`, with where each came from.  0, or -1
- * with libpq's own complaint (passwords masked) in `err`.  `r` is given
- * back as it came. */
-int pgv_request_merge(struct pgv_request *r, pgverify_settings *out, char *err,
-		      size_t errlen);
+ * with libpq's own complaint (passwords masked) in `err`. */
+int pgv_request_merge(const struct pgv_request *r, pgverify_settings *out,
+		      char *err, size_t errlen);
 
 /* The options the policy reads, as `conn` holds them after libpq's merge
  * of request `r`, with where each came from (unknown if `r` is NULL).

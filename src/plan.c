@@ -1,7 +1,10 @@
 /*
  * One connection's path through pgverify, shared by the shim and
- * `pgverify explain`: merge its options the way libpq does, ask the policy,
- * check the bundle it would use, append the enforced keywords.
+ * `pgverify explain`, as a chain of values: the request (never changed) is
+ * merged by libpq into settings; the plan is computed from the settings and
+ * the process's context alone (policy, bundle check: no libpq); the
+ * forwarded options are a fresh array, the request's and then the enforced
+ * keywords, owned by the plan.
  */
 #include "plan.h"
 #include "bundle.h"
@@ -44,14 +47,52 @@ static int is_changed(const pgverify_settings *s, const pgverify_decision *d)
 		(!s->gssencmode || strcmp(s->gssencmode, d->gssencmode)));
 }
 
-static int append(struct pgv_request *req, const pgverify_decision *d)
+/* A copy of `s` for the plan's forwarded arrays; NULL stays NULL. */
+static int keep(const char **slot, const char *s)
 {
-	if (pgv_request_append(req, "sslmode", d->sslmode_after) < 0 ||
-	    pgv_request_append(req, "sslrootcert", d->sslrootcert) < 0)
-		return -1;
-	if (d->gssencmode)
-		return pgv_request_append(req, "gssencmode", d->gssencmode);
-	return 0;
+	return !s || (*slot = strdup(s)) ? 0 : -1;
+}
+
+/*
+ * The options to forward, in arrays the plan owns (every string copied, so
+ * the plan outlives the request): the request's own, then under ENFORCE the
+ * enforced keywords, which win because libpq takes the last value.  -1 when
+ * out of memory.
+ */
+static int build_forward(const struct pgv_request *req, pgverify_plan *out)
+{
+	const pgverify_decision *d = &out->decision;
+	int enforce = out->verdict == PGVERIFY_ENFORCE;
+	const char *add[3][2] = {{"sslmode", d->sslmode_after},
+				 {"sslrootcert", d->sslrootcert},
+				 {"gssencmode", d->gssencmode}};
+	size_t n = req->n + 4, i, k = 0;
+	const char **kw = calloc(n, sizeof(*kw)),
+		   **val = calloc(n, sizeof(*val));
+	int rc = kw && val ? 0 : -1;
+
+	for (i = 0; rc == 0 && i < req->n; i++, k++)
+		rc = keep(&kw[k], req->keywords[i]) |
+		     keep(&val[k], req->values[i]);
+	for (i = 0; rc == 0 && enforce && i < 3; i++)
+		if (add[i][1]) {
+			rc = keep(&kw[k], add[i][0]) | keep(&val[k], add[i][1]);
+			k++;
+		}
+	out->keywords = kw;
+	out->values = val;
+	out->expand_dbname = req->expand_dbname;
+	return rc;
+}
+
+static void free_forward(pgverify_plan *plan)
+{
+	for (size_t i = 0; plan->keywords && plan->keywords[i]; i++) {
+		free((char *)plan->keywords[i]);
+		free((char *)plan->values[i]);
+	}
+	free((void *)plan->keywords);
+	free((void *)plan->values);
 }
 
 static pgverify_verdict refuse_plan(pgverify_plan *out)
@@ -122,12 +163,38 @@ static pgverify_verdict report(pgverify_plan *out, pgverify_verdict would)
 	return out->verdict = PGVERIFY_LEAVE;
 }
 
-pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
-			  pgverify_plan *out)
+pgverify_context pgv_plan_context(const char *caller)
+{
+	return (pgverify_context){PQlibVersion(), pgverify_system_bundle(),
+				  caller};
+}
+
+pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
+				   const pgverify_context *ctx,
+				   pgverify_plan *out)
 {
 	const pgverify_decision *d = &out->decision;
-	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle(),
-				req->caller};
+
+	describe_hosts(&out->settings, out->hosts, sizeof(out->hosts));
+	pgverify_decide(cfg, &out->settings, ctx, &out->decision);
+	note_verification(out, ctx);
+	if (d->verdict == PGVERIFY_LEAVE)
+		return settle(out);
+	if (d->verdict == PGVERIFY_REFUSE)
+		return d->report ? report(out, settle(out)) : settle(out);
+	if (check_bundle(cfg, ctx, out) < 0)
+		return d->report ? report(out, PGVERIFY_REFUSE)
+				 : refuse_plan(out);
+	out->changed = is_changed(&out->settings, d);
+	if (d->report)
+		return report(out, PGVERIFY_ENFORCE);
+	return out->verdict = PGVERIFY_ENFORCE;
+}
+
+pgverify_verdict pgv_plan(const pgverify_config *cfg,
+			  const struct pgv_request *req, pgverify_plan *out)
+{
+	pgverify_context ctx = pgv_plan_context(req->caller);
 	char err[1024];
 
 	memset(out, 0, sizeof(*out));
@@ -136,56 +203,30 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
 			 "cannot read the connection options: %s", err);
 		return refuse_plan(out);
 	}
-	describe_hosts(&out->settings, out->hosts, sizeof(out->hosts));
-	out->keywords = req->keywords;
-	out->values = req->values;
-	out->expand_dbname = req->expand_dbname;
-	pgverify_decide(cfg, &out->settings, &ctx, &out->decision);
-	note_verification(out, &ctx);
-	if (d->verdict == PGVERIFY_LEAVE)
-		return settle(out);
-	if (d->verdict == PGVERIFY_REFUSE)
-		return d->report ? report(out, settle(out)) : settle(out);
-	if (check_bundle(cfg, &ctx, out) < 0)
-		return d->report ? report(out, PGVERIFY_REFUSE)
-				 : refuse_plan(out);
-	out->changed = is_changed(&out->settings, d);
-	if (d->report)
-		return report(out, PGVERIFY_ENFORCE);
-	if (append(req, d) < 0) {
-		snprintf(out->reason, sizeof(out->reason), "%s", req->error);
+	pgv_plan_settings(cfg, &ctx, out);
+	if (out->verdict != PGVERIFY_REFUSE && build_forward(req, out) < 0) {
+		snprintf(out->reason, sizeof(out->reason), "out of memory");
 		return refuse_plan(out);
 	}
-	/* Appending may have moved the arrays. */
-	out->keywords = req->keywords;
-	out->values = req->values;
-	return out->verdict = PGVERIFY_ENFORCE;
+	return out->verdict;
 }
 
 pgverify_verdict pgverify_plan_conninfo(const pgverify_config *cfg,
 					const char *conninfo,
 					pgverify_plan *out)
 {
-	struct pgv_request *req = malloc(sizeof(*req));
+	struct pgv_request req;
 
-	if (!req) {
-		memset(out, 0, sizeof(*out));
-		snprintf(out->reason, sizeof(out->reason), "out of memory");
-		return refuse_plan(out);
-	}
-	pgv_request_conninfo(req, conninfo);
-	pgv_plan(cfg, req, out);
-	out->request = req;
+	pgv_request_conninfo(&req, conninfo);
+	pgv_plan(cfg, &req, out);
+	pgv_request_free(&req);
 	return out->verdict;
 }
 
 void pgverify_plan_clear(pgverify_plan *plan)
 {
 	pgverify_settings_clear(&plan->settings);
-	if (plan->request) {
-		pgv_request_free(plan->request);
-		free(plan->request);
-	}
+	free_forward(plan);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -207,7 +248,7 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 {
 	const pgverify_decision *d = &out->decision;
 	const pgverify_settings *s = &out->settings;
-	pgverify_context ctx = {PQlibVersion(), pgverify_system_bundle(), NULL};
+	pgverify_context ctx = pgv_plan_context(NULL);
 
 	describe_hosts(s, out->hosts, sizeof(out->hosts));
 	pgverify_decide(cfg, s, &ctx, &out->decision);

@@ -6,12 +6,26 @@
 #include "request.h"
 
 /*
- * Plan `req` under `cfg`.  On ENFORCE the enforced keywords have been
- * appended to `req`, and out->keywords/values are req's arrays.  The plan
- * does not own `req`; release the plan with pgverify_plan_clear().
+ * Plan `req` under `cfg`: libpq merges its options (merge.c), then
+ * pgv_plan_settings(); out->keywords/values are a fresh array to forward
+ * (LEAVE: the request's options; ENFORCE: those, then the enforced ones),
+ * owned by the plan.  `req` is not changed and may go before the plan.
+ * Release the plan with pgverify_plan_clear().
  */
-pgverify_verdict pgv_plan(const pgverify_config *cfg, struct pgv_request *req,
-			  pgverify_plan *out);
+pgverify_verdict pgv_plan(const pgverify_config *cfg,
+			  const struct pgv_request *req, pgverify_plan *out);
+
+/*
+ * The plan for the merged settings already in out->settings (owned by the
+ * plan), in context `ctx`: the policy and the bundle check, no libpq and no
+ * network.  Fills everything but the forwarded arrays.
+ */
+pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
+				   const pgverify_context *ctx,
+				   pgverify_plan *out);
+
+/* This process's context: libpq's version, OpenSSL's CA file, `caller`. */
+pgverify_context pgv_plan_context(const char *caller);
 
 /*
  * A connection libpq was asked to start without the hooks (the program

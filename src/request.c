@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int pgv_request_push(struct pgv_request *r, const char *keyword,
-		     const char *value)
+/* Append keyword=value, not copied: both must outlive `r`.  -1 and
+ * r->error on failure. */
+static int push(struct pgv_request *r, const char *keyword, const char *value)
 {
 	if (r->n + 2 > r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -39,7 +40,7 @@ static void init(struct pgv_request *r, int expand_dbname)
 {
 	memset(r, 0, sizeof(*r));
 	r->expand_dbname = expand_dbname;
-	pgv_request_push(r, NULL, NULL); /* an empty, terminated array */
+	push(r, NULL, NULL); /* an empty, terminated array */
 	r->n = 0;
 }
 
@@ -48,8 +49,7 @@ void pgv_request_params(struct pgv_request *r, const char *const *keywords,
 {
 	init(r, expand_dbname);
 	for (size_t i = 0; keywords && keywords[i]; i++)
-		if (pgv_request_push(r, keywords[i],
-				     values ? values[i] : NULL) < 0)
+		if (push(r, keywords[i], values ? values[i] : NULL) < 0)
 			return;
 }
 
@@ -73,7 +73,7 @@ void pgv_request_conninfo(struct pgv_request *r, const char *conninfo)
 		return;
 	}
 	for (PQconninfoOption *o = r->parsed; o->keyword; o++)
-		if (o->val && pgv_request_push(r, o->keyword, o->val) < 0)
+		if (o->val && push(r, o->keyword, o->val) < 0)
 			return;
 }
 
@@ -94,31 +94,12 @@ void pgv_request_setdb(struct pgv_request *r, const char *host,
 
 	init(r, 1);
 	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
-		if (val[i] && pgv_request_push(r, kw[i], val[i]) < 0)
+		if (val[i] && push(r, kw[i], val[i]) < 0)
 			return;
-}
-
-int pgv_request_append(struct pgv_request *r, const char *keyword,
-		       const char *value)
-{
-	char **owned = realloc(r->owned, (r->nowned + 1) * sizeof(*owned));
-	char *copy = owned ? strdup(value) : NULL;
-
-	if (owned)
-		r->owned = owned;
-	if (!copy) {
-		snprintf(r->error, sizeof(r->error), "out of memory");
-		return -1;
-	}
-	r->owned[r->nowned++] = copy;
-	return pgv_request_push(r, keyword, copy);
 }
 
 void pgv_request_free(struct pgv_request *r)
 {
-	for (size_t i = 0; i < r->nowned; i++)
-		free(r->owned[i]);
-	free(r->owned);
 	free(r->keywords);
 	free(r->values);
 	PQconninfoFree(r->parsed);

@@ -158,9 +158,12 @@ static struct pgv_audit *new_record(const pgverify_plan *p)
 	return a;
 }
 
-static enum pgv_route decide(struct pgv_shim_call *sc, struct pgv_request *req)
+/* The route of one request; its plan (the forwarded arrays) stays in
+ * sc->plan until pgv_shim_end(). */
+static enum pgv_route decide(struct pgv_shim_call *sc,
+			     const struct pgv_request *req)
 {
-	pgverify_plan plan;
+	pgverify_plan *plan = &sc->plan;
 	enum pgv_route route = PGV_ROUTE_REFUSED;
 
 	if (bind_error[0]) {
@@ -174,22 +177,21 @@ static enum pgv_route decide(struct pgv_shim_call *sc, struct pgv_request *req)
 			 "bad configuration: %s", config_error);
 		return route;
 	}
-	switch (pgv_plan(config, req, &plan)) {
+	switch (pgv_plan(config, req, plan)) {
 	case PGVERIFY_LEAVE:
-		pgv_debug("%s: left as asked: %s", plan.hosts, plan.reason);
+		pgv_debug("%s: left as asked: %s", plan->hosts, plan->reason);
 		route = PGV_ROUTE_ORIGINAL;
 		break;
 	case PGVERIFY_ENFORCE:
-		if (plan.changed)
-			log_change(&plan);
+		if (plan->changed)
+			log_change(plan);
 		route = PGV_ROUTE_REWRITTEN;
 		break;
 	case PGVERIFY_REFUSE:
-		snprintf(sc->reason, sizeof(sc->reason), "%s", plan.reason);
+		snprintf(sc->reason, sizeof(sc->reason), "%s", plan->reason);
 		break;
 	}
-	sc->audit = new_record(&plan);
-	pgverify_plan_clear(&plan);
+	sc->audit = new_record(plan);
 	return route;
 }
 
@@ -336,11 +338,13 @@ void pgv_shim_pinged(struct pgv_shim_call *sc, PGPing ping)
 	sc->audit = NULL;
 }
 
-enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc, struct pgv_request *req)
+enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
+			      const struct pgv_request *req)
 {
 	enum pgv_route route;
 
 	pthread_once(&once, init);
+	memset(&sc->plan, 0, sizeof(sc->plan));
 	sc->forwarded = NULL;
 	sc->audit = NULL;
 	sc->reason[0] = '\0';
@@ -377,6 +381,7 @@ void pgv_shim_forwarding(struct pgv_shim_call *sc, const void *args)
 void pgv_shim_end(struct pgv_shim_call *sc)
 {
 	free(sc->audit);
+	pgverify_plan_clear(&sc->plan);
 	pgv_replay_end(&sc->replay);
 	innermost = sc->outer;
 }

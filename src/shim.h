@@ -28,15 +28,17 @@ struct pgv_shim_call {
 	struct pgv_shim_call *outer;
 	struct pgv_audit *audit; /* this call's record, if records are kept */
 	char reason[2048];	 /* REFUSED: why, already logged */
+	pgverify_plan plan;	 /* REWRITTEN: plan.keywords/values forward */
 };
 
 /*
- * Plan one request.  On REWRITTEN the enforced keywords have been appended
- * to `req`.  Until pgv_shim_end(), libpq is given on this thread exactly
- * what it read while the request was planned (replay.h).
+ * Plan one request.  On REWRITTEN, sc->plan.keywords/values are what to
+ * forward (the request's options, then the enforced ones), valid until
+ * pgv_shim_end().  Until then, libpq is given on this thread exactly what
+ * it read while the request was planned (replay.h).
  */
 enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
-			      struct pgv_request *req);
+			      const struct pgv_request *req);
 
 /* The call is now being forwarded with `args` (a conninfo string or a
  * keyword array): libpq's internal call with the same `args` is its own. */

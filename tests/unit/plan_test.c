@@ -1,0 +1,197 @@
+/*
+ * The plan without libpq: settings built by hand, a context given, and
+ * pgv_plan_settings() as the shim runs it after the merge (policy, bundle
+ * check, report mode), no socket and no libpq call.
+ */
+#include "plan.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define RDS "db1.abc123.us-east-1.rds.amazonaws.com"
+
+static char bundle[4096], conf[] = "/tmp/pgverify-plan-test.XXXXXX";
+
+/* A configuration file with `lines` after the bundle; loaded. */
+static pgverify_config *config(const char *lines)
+{
+	char err[1024];
+	FILE *f = fopen(conf, "w");
+	pgverify_config *cfg;
+
+	assert_non_null(f);
+	fprintf(f, "sslrootcert = \"%s\";\n%s\n", bundle, lines);
+	fclose(f);
+	cfg = pgverify_config_load(conf, err, sizeof(err));
+	if (!cfg)
+		fail_msg("%s", err);
+	return cfg;
+}
+
+static void set(char **member, const char *value)
+{
+	*member = value ? strdup(value) : NULL;
+}
+
+/* Plan host `host` with sslmode, sslrootcert, gssencmode as given. */
+static pgverify_verdict plan(const char *lines, int libpq, const char *host,
+			     const char *sslmode, const char *rootcert,
+			     const char *gss, pgverify_plan *p)
+{
+	pgverify_config *cfg = config(lines);
+	pgverify_context ctx = {libpq, bundle, NULL};
+	pgverify_verdict v;
+
+	memset(p, 0, sizeof(*p));
+	set(&p->settings.host, host);
+	set(&p->settings.sslmode, sslmode);
+	set(&p->settings.sslrootcert, rootcert);
+	set(&p->settings.gssencmode, gss);
+	v = pgv_plan_settings(cfg, &ctx, p);
+	/* Checked after this: the plan's copies (reason, verify_bundle) and
+	 * strings of its settings or of `ctx`, never the freed config's. */
+	pgverify_config_free(cfg);
+	return v;
+}
+
+static void enforce_upgrades(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(plan("", 150018, RDS, NULL, NULL, NULL, &p),
+			 PGVERIFY_ENFORCE);
+	assert_true(p.changed);
+	assert_false(p.report);
+	assert_string_equal(p.verify_bundle, bundle);
+	assert_true(p.verify_name);
+	assert_null(p.keywords); /* forwarded arrays: pgv_plan() only */
+	pgverify_plan_clear(&p);
+}
+
+static void already_verified_is_kept(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(
+	    plan("", 150018, RDS, "verify-full", bundle, "disable", &p),
+	    PGVERIFY_ENFORCE);
+	assert_false(p.changed);
+	pgverify_plan_clear(&p);
+}
+
+static void report_leaves_and_says_why(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(
+	    plan("mode = \"report\";", 150018, RDS, NULL, NULL, NULL, &p),
+	    PGVERIFY_LEAVE);
+	assert_true(p.report);
+	assert_string_equal(p.would, "upgrade");
+	assert_string_equal(p.verify_bundle, bundle);
+	pgverify_plan_clear(&p);
+}
+
+static void report_of_a_missing_bundle(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(
+	    plan("mode = \"report\";\nhosts = ( { match = \"*.rds.amazonaws."
+		 "com\"; sslrootcert = \"/nonexistent/rds.pem\"; } );",
+		 150018, RDS, NULL, NULL, NULL, &p),
+	    PGVERIFY_LEAVE);
+	assert_string_equal(p.would, "refuse");
+	assert_non_null(strstr(p.reason, "cannot read CA bundle "
+					 "/nonexistent/rds.pem"));
+	pgverify_plan_clear(&p);
+}
+
+static void enforce_refuses_a_missing_bundle(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(
+	    plan("hosts = ( { match = \"*.rds.amazonaws.com\"; sslrootcert = "
+		 "\"/nonexistent/rds.pem\"; } );",
+		 150018, RDS, NULL, NULL, NULL, &p),
+	    PGVERIFY_REFUSE);
+	assert_non_null(strstr(p.reason, RDS ": cannot read CA bundle "
+					     "/nonexistent/rds.pem"));
+	assert_non_null(strstr(p.reason, "(sslrootcert from the rule "));
+	pgverify_plan_clear(&p);
+}
+
+static void unix_socket_is_left(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(plan("", 150018, "/tmp", NULL, NULL, NULL, &p),
+			 PGVERIFY_LEAVE);
+	assert_non_null(strstr(p.reason, "Unix-domain"));
+	assert_string_equal(p.verify_bundle, "");
+	pgverify_plan_clear(&p);
+}
+
+/* "system" is OpenSSL's file, checked as such, on every libpq version;
+ * libpq 16 gets the word itself. */
+static void system_bundle_by_libpq_version(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(plan("", 150018, RDS, NULL, "system", NULL, &p),
+			 PGVERIFY_ENFORCE);
+	assert_string_equal(p.decision.sslrootcert, bundle);
+	pgverify_plan_clear(&p);
+	assert_int_equal(plan("", 160000, RDS, NULL, "system", NULL, &p),
+			 PGVERIFY_ENFORCE);
+	assert_string_equal(p.decision.sslrootcert, "system");
+	assert_string_equal(p.verify_bundle, bundle);
+	pgverify_plan_clear(&p);
+}
+
+int main(void)
+{
+	const char *srcdir = getenv("srcdir");
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(enforce_upgrades),
+	    cmocka_unit_test(already_verified_is_kept),
+	    cmocka_unit_test(report_leaves_and_says_why),
+	    cmocka_unit_test(report_of_a_missing_bundle),
+	    cmocka_unit_test(enforce_refuses_a_missing_bundle),
+	    cmocka_unit_test(unix_socket_is_left),
+	    cmocka_unit_test(system_bundle_by_libpq_version),
+	};
+	int fd = mkstemp(conf), rc;
+
+	if (fd < 0)
+		return 1;
+	snprintf(bundle, sizeof(bundle), "%s/data/rds-global-bundle.pem",
+		 srcdir ? srcdir : ".");
+	if (bundle[0] != '/') {
+		char cwd[2048];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return 1;
+		snprintf(bundle, sizeof(bundle),
+			 "%s/%s/data/rds-global-bundle.pem", cwd,
+			 srcdir ? srcdir : ".");
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(conf);
+	return rc;
+}
