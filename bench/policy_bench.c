@@ -61,7 +61,7 @@ static void one_pass(const pgverify_config *cfg, const struct input *in)
 			plan.reason);
 		exit(1);
 	}
-	pgverify_settings_clear(&plan.settings);
+	pgverify_plan_clear(&plan);
 	pgv_request_free(&req);
 }
 

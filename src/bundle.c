@@ -5,6 +5,7 @@
  * The same walk over the file lists it for `pgverify bundle`.
  */
 #include "bundle.h"
+#include "core.h"
 #include "file.h"
 #include "log.h"
 #include "pgverify.h"
@@ -212,8 +213,8 @@ static int describe(X509 *x, int index, void *arg)
 	return rc;
 }
 
-int pgverify_cert_from_der(const unsigned char *der, size_t len, int index,
-			   pgverify_cert *out)
+int pgv_cert_from_der(const unsigned char *der, size_t len, int index,
+		      pgverify_cert *out)
 {
 	X509 *x = d2i_X509(NULL, &der, (long)len);
 

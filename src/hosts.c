@@ -3,6 +3,7 @@
  * hostaddr lists element by element (libpq splits them on bare commas), and
  * the port list likewise unless it has a single element for every host.
  */
+#include "core.h"
 #include "pgverify.h"
 
 #include <string.h>
@@ -54,8 +55,7 @@ static void copy_port(const char *p, size_t n, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-static void next_port(const char **cursor, int one_port, char *buf,
-		      size_t len)
+static void next_port(const char **cursor, int one_port, char *buf, size_t len)
 {
 	const char *p = *cursor ? *cursor : "";
 	size_t n = one_port ? strlen(p) : strcspn(p, ",");
@@ -71,7 +71,7 @@ static int is_socket_path(const char *host)
 	return host[0] == '/' || host[0] == '@';
 }
 
-int pgverify_hosts_begin(const pgverify_settings *s, pgverify_hosts *it)
+int pgv_hosts_begin(const pgverify_settings *s, pgv_hosts *it)
 {
 	size_t nhost = list_length(s->host), naddr = list_length(s->hostaddr);
 
@@ -84,7 +84,7 @@ int pgverify_hosts_begin(const pgverify_settings *s, pgverify_hosts *it)
 	return nhost && naddr && nhost != naddr ? -1 : 0;
 }
 
-int pgverify_hosts_next(pgverify_hosts *it, pgverify_host *h)
+int pgv_hosts_next(pgv_hosts *it, pgv_host *h)
 {
 	if (it->done >= it->count)
 		return 0;

@@ -12,6 +12,7 @@
  * (3, the bundle's contents, is a file check: pgverify_bundle_check().)
  */
 #include "config.h"
+#include "core.h"
 #include "sslmode.h"
 
 #include <fnmatch.h>
@@ -104,7 +105,7 @@ static const char *host_bundle(const pgverify_config *cfg,
 
 	if (!at)
 		return b;
-	if (pgverify_rds_region(name, region, 33) < 0)
+	if (pgv_rds_region(name, region, 33) < 0)
 		return NULL;
 	n = snprintf(out, len, "%.*s%s%s", (int)(at - b), b, region,
 		     at + strlen(PGV_REGION));
@@ -235,16 +236,16 @@ static void scan_host(const pgverify_config *cfg, const char *name,
 static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
 		      struct scan *sc, pgverify_decision *d)
 {
-	pgverify_hosts it;
-	pgverify_host h;
+	pgv_hosts it;
+	pgv_host h;
 	int rc;
 
-	if (pgverify_hosts_begin(s, &it) < 0) {
+	if (pgv_hosts_begin(s, &it) < 0) {
 		refuse(d, "the host and hostaddr lists differ in length; libpq "
 			  "pairs them one to one");
 		return -1;
 	}
-	while ((rc = pgverify_hosts_next(&it, &h)) > 0)
+	while ((rc = pgv_hosts_next(&it, &h)) > 0)
 		if (h.tcp)
 			scan_host(cfg, h.name, !h.named, sc);
 	if (rc < 0)

@@ -6,6 +6,7 @@
  * `pgverify rotation` says which ids a bundle is ready for.
  */
 #include "rds.h"
+#include "core.h"
 #include "pgverify.h"
 
 #include <stdio.h>
@@ -79,7 +80,7 @@ void pgv_rds_subject_region(const char *subject, char out[33])
 	out[0] = '\0';
 	while (*p) {
 		size_t n = strcspn(p, " ,/=");
-		if (n < 33 && pgverify_aws_region(p, n)) {
+		if (n < 33 && pgv_aws_region(p, n)) {
 			memcpy(out, p, n);
 			out[n] = '\0';
 			return;

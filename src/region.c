@@ -4,6 +4,7 @@
  * China), a CA is "Amazon RDS <region> Root CA ...".  Used by the policy
  * ({region} in a rule's bundle) and by `pgverify bundle --split`.
  */
+#include "core.h"
 #include "pgverify.h"
 
 #include <ctype.h>
@@ -14,7 +15,7 @@
 /* Longer than any region AWS has named (us-gov-west-1, ap-southeast-4). */
 #define REGION_MAX 32
 
-int pgverify_aws_region(const char *s, size_t n)
+int pgv_aws_region(const char *s, size_t n)
 {
 	size_t i = 2, words = 0;
 
@@ -35,7 +36,7 @@ int pgverify_aws_region(const char *s, size_t n)
 	return i == n && isdigit((unsigned char)s[n - 1]);
 }
 
-int pgverify_rds_region(const char *host, char *out, size_t outlen)
+int pgv_rds_region(const char *host, char *out, size_t outlen)
 {
 	static const char *const suffixes[] = {".rds.amazonaws.com",
 					       ".rds.amazonaws.com.cn"};
@@ -56,7 +57,7 @@ int pgverify_rds_region(const char *host, char *out, size_t outlen)
 		for (size_t i = start; i < end; i++)
 			out[i - start] = (char)tolower((unsigned char)host[i]);
 		out[end - start] = '\0';
-		return pgverify_aws_region(out, end - start) ? 0 : -1;
+		return pgv_aws_region(out, end - start) ? 0 : -1;
 	}
 	return -1;
 }

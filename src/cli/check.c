@@ -108,7 +108,7 @@ static void add_region_uses(struct bundle_use *u, size_t *n,
 			const char *p = g->gl_pathv[i];
 			size_t len = strlen(p);
 			if (len > head + tail &&
-			    pgverify_aws_region(p + head, len - head - tail)) {
+			    pgv_aws_region(p + head, len - head - tail)) {
 				add_use(u, n, p, user);
 				added++;
 			}

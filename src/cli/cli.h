@@ -2,6 +2,7 @@
 #ifndef PGV_CLI_H
 #define PGV_CLI_H
 
+#include "core.h"
 #include "pgverify.h"
 
 #include <stdio.h>

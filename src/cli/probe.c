@@ -48,7 +48,7 @@ struct result {
 };
 
 /* Connect to the first address of `t` that answers, within the timeout. */
-static int tcp_connect(const pgverify_host *t, struct result *r)
+static int tcp_connect(const pgv_host *t, struct result *r)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai, *a;
 	int fd = -1, rc;
@@ -129,9 +129,8 @@ static void record_chain(SSL *ssl, struct result *r)
 	     i++) {
 		unsigned char *der = NULL;
 		int len = i2d_X509(sk_X509_value(chain, i), &der);
-		if (len > 0 &&
-		    pgverify_cert_from_der(der, (size_t)len, i,
-					   &r->chain[r->chain_len]) == 0)
+		if (len > 0 && pgv_cert_from_der(der, (size_t)len, i,
+						 &r->chain[r->chain_len]) == 0)
 			r->chain_len++;
 		OPENSSL_free(der);
 	}
@@ -139,7 +138,7 @@ static void record_chain(SSL *ssl, struct result *r)
 
 /* The chain against `bundle`, and the certificate against the host name,
  * reported apart. */
-static void check_chain(SSL *ssl, const pgverify_host *t, const char *bundle,
+static void check_chain(SSL *ssl, const pgv_host *t, const char *bundle,
 			struct result *r)
 {
 	struct pgv_chain c;
@@ -151,7 +150,7 @@ static void check_chain(SSL *ssl, const pgverify_host *t, const char *bundle,
 	r->host_match = t->named && pgv_chain_name_fits(ssl, t->host);
 }
 
-static void handshake(int fd, const pgverify_host *t, const char *bundle,
+static void handshake(int fd, const pgv_host *t, const char *bundle,
 		      struct result *r)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -191,8 +190,7 @@ static void handshake(int fd, const pgverify_host *t, const char *bundle,
  * the root the chain names), and for an RDS endpoint which of its region's
  * G1 ids the bundle trusts: what `rotation` answers offline.
  */
-static void rds_facts(const pgverify_host *t, const char *bundle,
-		      struct result *r)
+static void rds_facts(const pgv_host *t, const char *bundle, struct result *r)
 {
 	char err[512];
 
@@ -201,14 +199,14 @@ static void rds_facts(const pgverify_host *t, const char *bundle,
 	else if (r->chain_len > 0)
 		r->ca_id = pgv_rds_ca_id(r->chain[r->chain_len - 1].issuer);
 	if (!t->named ||
-	    pgverify_rds_region(t->host, r->region, sizeof(r->region)) < 0 ||
+	    pgv_rds_region(t->host, r->region, sizeof(r->region)) < 0 ||
 	    pgv_rds_trust(bundle, r->region, (long long)time(NULL), r->trusted,
 			  r->until, err, sizeof(err)) < 0)
 		r->region[0] = '\0';
 }
 
-static void probe_target(const pgverify_host *t, const char *bundle,
-			 int need_name, struct result *r)
+static void probe_target(const pgv_host *t, const char *bundle, int need_name,
+			 struct result *r)
 {
 	int fd = tcp_connect(t, r);
 
@@ -240,7 +238,7 @@ static void print_rds(const struct result *r)
 		       r->trusted[i] ? cli_date(r->until[i], until) : "");
 }
 
-static void print_human(const pgverify_host *t, const struct result *r,
+static void print_human(const pgv_host *t, const struct result *r,
 			const char *bundle, int need_name)
 {
 	char until[16];
@@ -275,7 +273,7 @@ static void print_human(const pgverify_host *t, const struct result *r,
 		     : "REFUSED: libpq would reject this server");
 }
 
-static void json_result(struct json *j, const pgverify_host *t,
+static void json_result(struct json *j, const pgv_host *t,
 			const struct result *r)
 {
 	char date[16];
@@ -326,8 +324,8 @@ static void json_result(struct json *j, const pgverify_host *t,
 /* Probe every TCP host; returns the exit status. */
 static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 {
-	pgverify_hosts it;
-	pgverify_host t;
+	pgv_hosts it;
+	pgv_host t;
 	struct result r;
 	struct json j;
 	int need_name = strcmp(p->decision.sslmode_after, "verify-full") == 0;
@@ -348,8 +346,8 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 		       p->reason);
 	}
 	/* The policy accepted these settings, so the walk is well-formed. */
-	pgverify_hosts_begin(&p->settings, &it);
-	while (pgverify_hosts_next(&it, &t) > 0) {
+	pgv_hosts_begin(&p->settings, &it);
+	while (pgv_hosts_next(&it, &t) > 0) {
 		if (!t.tcp)
 			continue;
 		memset(&r, 0, sizeof(r));

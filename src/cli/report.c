@@ -294,8 +294,12 @@ static int report(const struct summary *s, int want_json)
 
 	for (size_t i = 0; i < s->ngroups; i++) {
 		struct group *g = &s->groups[i];
-		qsort(g->reasons, g->nreasons, sizeof(*g->reasons), by_count);
-		qsort(g->cas, g->ncas, sizeof(*g->cas), by_count);
+		/* qsort() must not be given NULL, even for no element. */
+		if (g->nreasons)
+			qsort(g->reasons, g->nreasons, sizeof(*g->reasons),
+			      by_count);
+		if (g->ncas)
+			qsort(g->cas, g->ncas, sizeof(*g->cas), by_count);
 		broke += broken(g);
 		failed += g->failed;
 	}

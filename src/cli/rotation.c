@@ -88,7 +88,7 @@ static void answer(const pgverify_config *cfg, const struct endpoint *e,
 
 	memset(a, 0, sizeof(*a));
 	a->current_ready = -1;
-	if (pgverify_rds_region(e->address, a->region, sizeof(a->region)) < 0) {
+	if (pgv_rds_region(e->address, a->region, sizeof(a->region)) < 0) {
 		snprintf(a->error, sizeof(a->error),
 			 "not an RDS endpoint (<name>.<id>.<region>.rds."
 			 "amazonaws.com)");

@@ -57,8 +57,8 @@ void fuzz_check_plan(const pgverify_plan *plan, const char *const *exempt,
 		     size_t nexempt)
 {
 	pgverify_settings s = {0};
-	pgverify_hosts it;
-	pgverify_host h;
+	pgv_hosts it;
+	pgv_host h;
 	char err[1024];
 	int tcp = 0, more;
 
@@ -72,9 +72,9 @@ void fuzz_check_plan(const pgverify_plan *plan, const char *const *exempt,
 				  plan->expand_dbname, &s, err,
 				  sizeof(err)) < 0)
 		finding("forwarded options libpq cannot read", plan);
-	if (pgverify_hosts_begin(&s, &it) < 0)
+	if (pgv_hosts_begin(&s, &it) < 0)
 		finding("forwarded hosts that cannot be walked", plan);
-	while ((more = pgverify_hosts_next(&it, &h)) > 0)
+	while ((more = pgv_hosts_next(&it, &h)) > 0)
 		tcp |= h.tcp && !exempt_host(h.name, exempt, nexempt);
 	if (more < 0)
 		finding("a forwarded host too long to check", plan);

@@ -9,6 +9,7 @@
 #ifndef PGV_FUZZ_H
 #define PGV_FUZZ_H
 
+#include "core.h"
 #include "pgverify.h"
 
 #include <stddef.h>

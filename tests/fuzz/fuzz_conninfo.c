@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	pgv_plan(cfg, &req, &plan);
 	fuzz_check_plan(&plan, exempt, 1);
-	pgverify_settings_clear(&plan.settings);
+	pgverify_plan_clear(&plan);
 	pgv_request_free(&req);
 	free(text);
 	return 0;

@@ -3,6 +3,7 @@
  * its options are merged by libpq itself (environment and service file
  * included) and pgverify_decide() judges the result.
  */
+#include "core.h"
 #include "pgverify.h"
 #include "merge.h"
 
@@ -283,29 +284,29 @@ static void region_names(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
-		if (!pgverify_aws_region(good[i], strlen(good[i])))
+		if (!pgv_aws_region(good[i], strlen(good[i])))
 			fail_msg("\"%s\" is a region", good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		if (pgverify_aws_region(bad[i], strlen(bad[i])))
+		if (pgv_aws_region(bad[i], strlen(bad[i])))
 			fail_msg("\"%s\" is not a region", bad[i]);
-	assert_int_equal(pgverify_rds_region(RDS, out, sizeof(out)), 0);
+	assert_int_equal(pgv_rds_region(RDS, out, sizeof(out)), 0);
 	assert_string_equal(out, "us-east-1");
 	assert_int_equal(
-	    pgverify_rds_region("X.Y.US-WEST-2.RDS.AMAZONAWS.COM.CN.", out,
+	    pgv_rds_region("X.Y.US-WEST-2.RDS.AMAZONAWS.COM.CN.", out,
 				sizeof(out)),
 	    0);
 	assert_string_equal(out, "us-west-2");
 	assert_int_equal(
-	    pgverify_rds_region("db.us-east-1.rds.amazonaws.com.evil.example",
+	    pgv_rds_region("db.us-east-1.rds.amazonaws.com.evil.example",
 				out, sizeof(out)),
 	    -1);
-	assert_int_equal(pgverify_rds_region("db.us-east-1.xrds.amazonaws.com",
+	assert_int_equal(pgv_rds_region("db.us-east-1.xrds.amazonaws.com",
 					     out, sizeof(out)),
 			 -1);
-	assert_int_equal(pgverify_rds_region("us-east-1.rds.amazonaws.com", out,
+	assert_int_equal(pgv_rds_region("us-east-1.rds.amazonaws.com", out,
 					     sizeof(out)),
 			 -1);
-	assert_int_equal(pgverify_rds_region(RDS, out, 5), -1);
+	assert_int_equal(pgv_rds_region(RDS, out, 5), -1);
 }
 
 static void write_service_file(void)
