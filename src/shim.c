@@ -417,6 +417,32 @@ static void set_error(PGconn *conn, const char *reason, int replace)
 	append_error(b, msg);
 }
 
+/*
+ * The record of an attempt the backstop saw start: one libpq began without
+ * the hooks (a caller past every symbol table, PQreset()).  An attempt of
+ * a call the hooks are forwarding, or one already waiting in the table, has
+ * its record.  A refusal is written at once; the rest when the poll ends.
+ */
+static void record_started(PGconn *conn, const pgverify_plan *plan)
+{
+	struct pgv_audit *a;
+	int known;
+
+	if (innermost || !(a = new_record(plan)))
+		return;
+	pthread_mutex_lock(&pending_lock);
+	known = 0;
+	for (size_t i = 0; i < npending && !known; i++)
+		known = pending[i].conn == conn;
+	pthread_mutex_unlock(&pending_lock);
+	if (known)
+		free(a);
+	else if (plan->verdict == PGVERIFY_REFUSE)
+		finish(a, NULL);
+	else
+		pending_add(conn, a);
+}
+
 int pgv_shim_check_started(PGconn *conn)
 {
 	pgverify_plan plan;
@@ -439,6 +465,9 @@ int pgv_shim_check_started(PGconn *conn)
 		pgv_log(PGV_LOG_WARNING, "refused: %s", plan.reason);
 		set_error(conn, plan.reason, 0);
 	}
+	plan.verdict = verdict;
+	if (config)
+		record_started(conn, &plan);
 	pgverify_plan_clear(&plan);
 	return verdict == PGVERIFY_REFUSE ? -1 : 0;
 }

@@ -75,7 +75,30 @@ else
 	skip "report: psycopg2 connects to the forged server" "no python3-psycopg2, or the sanitizer build"
 	skip "report: psycopg2's record" "no python3-psycopg2, or the sanitizer build"
 fi
-# 9 records, and psycopg2's where it ran.
+# 9 records, and those of psycopg2, psycopg 3 and the raw client where they ran.
+if [ -z "$PGVERIFY_TEST_PRELOAD" ] && /usr/bin/python3 -c "import psycopg" 2>/dev/null; then
+	pyq3="import psycopg, sys; c = psycopg.connect(sys.argv[1]); print('connected')"
+	check "report: psycopg 3 (ctypes) connects to the forged server" \
+		"$(LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/report.conf" /usr/bin/python3 -c "$pyq3" "$MITM" 2>&1)" "^connected$"
+	check "report: psycopg 3's record" "$(last report)" "^decision=\"reported\" would=\"upgrade\" would_verify=false"
+	pyran=$((pyran + 1))
+else
+	skip "report: psycopg 3 (ctypes) connects to the forged server" "no python3-psycopg, or the sanitizer build"
+	skip "report: psycopg 3's record" "no python3-psycopg, or the sanitizer build"
+fi
+# Past every symbol table (libpq's address computed by the program): the
+# backstop at the first poll sees the attempt, and records it.
+start_offset=$(nm -D --defined-only "$(libpq_path)" | awk '$3 == "PQconnectStart" { print $1 }')
+if objdump -d "$(libpq_path)" | grep -q 'call.*<PQconnectPoll@plt>'; then
+	check "report: a connection started past every symbol table goes ahead" \
+		"$(LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/report.conf" "$PLAIN" raw "$start_offset" "$MITM" 2>&1)" "^OK ssl=1$"
+	check "report: and the backstop records it" "$(last report)" \
+		"^decision=\"reported\" would=\"upgrade\" would_verify=false outcome=\"connected\""
+	pyran=$((pyran + 1))
+else
+	skip "report: a connection started past every symbol table goes ahead" "this libpq calls PQconnectPoll internally"
+	skip "report: and the backstop records it" "this libpq calls PQconnectPoll internally"
+fi
 check "report: every record has the contract's fields and types" "$($AUDIT_PY check "$T/report.log")" "^$((9 + pyran)) records valid$"
 check "report: the file is created mode 0600" "$(stat -c %a "$T/report.log")" "^600$"
 
@@ -107,6 +130,16 @@ check "enforce: the refusal's record says why" "$($AUDIT_PY fields "$T/enforce.l
 	"^decision=\"refused\" outcome=null verified=null ca=null reason=\".*cannot read CA bundle $T/missing.pem"
 check "enforce: every record has the contract's fields and types" "$($AUDIT_PY check "$T/enforce.log")" "^4 records valid$"
 check "enforce: no report-mode fields" "$(grep -c '"would' "$T/enforce.log")" "^0$"
+if objdump -d "$(libpq_path)" | grep -q 'call.*<PQconnectPoll@plt>'; then
+	"$PLAIN" raw "$start_offset" "$GOOD" >/dev/null 2>&1 # no shim: no record
+	check "enforce: a connection started past every symbol table is refused" \
+		"$(LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/enforce.conf" "$PLAIN" raw "$start_offset" "$GOOD" 2>&1)" "^FAIL "
+	check "enforce: the backstop's refusal is recorded, with why" "$(last enforce)" \
+		"^decision=\"refused\" outcome=null verified=null ca=null reason=\".*calling libpq past pgverify"
+else
+	skip "enforce: a connection started past every symbol table is refused" "this libpq calls PQconnectPoll internally"
+	skip "enforce: the backstop's refusal is recorded, with why" "this libpq calls PQconnectPoll internally"
+fi
 
 # --- threads and forks append whole lines -----------------------------------------
 conf busy
