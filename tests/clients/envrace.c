@@ -10,6 +10,12 @@
  *
  * Prints "attempts=A connected=C ssl=S" (C connections came up, S of them
  * over TLS) and, on stderr, the first few distinct error messages.
+ *
+ * The thread sets and unsets PGHOST by pointing `environ` at one of two
+ * complete arrays, the environment with it and without: setenv() and
+ * unsetenv() while another thread reads the environment can crash glibc's
+ * getenv() (the array is reallocated under it), which would end the test
+ * for a reason that is not the one under test.
  */
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -19,17 +25,41 @@
 #include <string.h>
 #include <time.h>
 
+extern char **environ;
+
 static atomic_int stop;
-static const char *host;
+static char **with, **without; /* made before the thread starts, then read */
 
 static void *toggle(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&stop)) {
-		setenv("PGHOST", host, 1);
-		unsetenv("PGHOST");
+		__atomic_store_n(&environ, with, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&environ, without, __ATOMIC_SEQ_CST);
 	}
 	return NULL;
+}
+
+/* The current environment without PGHOST, and with PGHOST=host. */
+static int make_environments(const char *host)
+{
+	static char entry[1024];
+	size_t n = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	with = calloc(n + 2, sizeof(*with));
+	without = calloc(n + 1, sizeof(*without));
+	if (!with || !without)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "PGHOST=", 7) != 0) {
+			with[k] = environ[i];
+			without[k++] = environ[i];
+		}
+	snprintf(entry, sizeof(entry), "PGHOST=%s", host);
+	with[k] = entry;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -44,8 +74,10 @@ int main(int argc, char **argv)
 	}
 	int n = atoi(argv[1]);
 	time_t end = time(NULL) + atoi(argv[2]);
-	host = argv[3];
-	if (pthread_create(&t, NULL, toggle, NULL) != 0)
+	char **saved = environ;
+
+	if (make_environments(argv[3]) < 0 ||
+	    pthread_create(&t, NULL, toggle, NULL) != 0)
 		return 2;
 	while (attempts < n && time(NULL) < end) {
 		PGconn *c = PQconnectdb(argv[4]);
@@ -69,6 +101,9 @@ int main(int argc, char **argv)
 	}
 	atomic_store(&stop, 1);
 	pthread_join(t, NULL);
+	environ = saved;
+	free(with);
+	free(without);
 	printf("attempts=%d connected=%d ssl=%d\n", attempts, connected, ssl);
 	return 0;
 }
