@@ -44,6 +44,10 @@ int pgv_rds_region(const char *host, char *out, size_t outlen)
 
 	if (n > 0 && host[n - 1] == '.')
 		n--;
+	/* A DNS name's characters only: a quote or a space is no endpoint. */
+	if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-_") < n)
+		return -1;
 	for (size_t k = 0; k < sizeof(suffixes) / sizeof(*suffixes); k++) {
 		size_t sl = strlen(suffixes[k]);
 		if (n <= sl || strncasecmp(host + n - sl, suffixes[k], sl) != 0)

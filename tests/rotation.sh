@@ -73,6 +73,10 @@ check "rotation: a host that is no RDS endpoint is not ready" "$(run rotation -c
 	"^db.example.com
   NOT READY  not an RDS endpoint \(<name>.<id>.<region>.rds.amazonaws.com\)
 exit=1$"
+check "rotation: an address that is no DNS name adds no option (quotes stay in the name)" \
+	"$(run rotation -c "$T/noecc.conf" "x' sslrootcert='$T/pki/rds-all.pem' host='$PGV_NAME")" \
+	"NOT READY  not an RDS endpoint(.|
+)*exit=1$"
 check "rotation: --to takes an RDS CA id only" "$(run rotation -c "$T/noecc.conf" --to rds-ca-9999 "$PGV_NAME")" \
 	"^pgverify rotation: --to takes an RDS CA id(.|
 )*exit=2$"

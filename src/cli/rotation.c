@@ -52,6 +52,28 @@ static int ready_for(const struct answer *a, const char *id)
 			      NULL, err, sizeof(err)) == 1;
 }
 
+/* "host='HOST'" with ' and \\ escaped as libpq reads them: an address from
+ * a file must stay one host name, never add options.  -1 if too long. */
+static int host_conninfo(const char *host, char *out, size_t len)
+{
+	size_t k = 0;
+
+	if (len < 9)
+		return -1;
+	memcpy(out, "host='", 6);
+	k = 6;
+	for (; *host; host++) {
+		if (k + 4 > len)
+			return -1;
+		if (*host == '\'' || *host == '\\')
+			out[k++] = '\\';
+		out[k++] = *host;
+	}
+	out[k++] = '\'';
+	out[k] = '\0';
+	return 0;
+}
+
 /* The plan the shim would make for a connection to the endpoint. */
 static int bundle_of(const pgverify_config *cfg, const char *host,
 		     struct answer *a)
@@ -60,7 +82,11 @@ static int bundle_of(const pgverify_config *cfg, const char *host,
 	pgverify_plan p;
 	int rc = -1;
 
-	snprintf(conninfo, sizeof(conninfo), "host='%s'", host);
+	if (host_conninfo(host, conninfo, sizeof(conninfo)) < 0) {
+		snprintf(a->error, sizeof(a->error),
+			 "the host name is too long");
+		return -1;
+	}
 	pgverify_plan_conninfo(cfg, conninfo, &p);
 	if (p.verdict == PGVERIFY_REFUSE ||
 	    (p.report && p.would && strcmp(p.would, "refuse") == 0))

@@ -4,8 +4,8 @@
  * included) and pgverify_decide() judges the result.
  */
 #include "core.h"
-#include "pgverify.h"
 #include "merge.h"
+#include "pgverify.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -291,22 +291,29 @@ static void region_names(void **state)
 			fail_msg("\"%s\" is not a region", bad[i]);
 	assert_int_equal(pgv_rds_region(RDS, out, sizeof(out)), 0);
 	assert_string_equal(out, "us-east-1");
-	assert_int_equal(
-	    pgv_rds_region("X.Y.US-WEST-2.RDS.AMAZONAWS.COM.CN.", out,
-				sizeof(out)),
-	    0);
+	assert_int_equal(pgv_rds_region("X.Y.US-WEST-2.RDS.AMAZONAWS.COM.CN.",
+					out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "us-west-2");
 	assert_int_equal(
-	    pgv_rds_region("db.us-east-1.rds.amazonaws.com.evil.example",
-				out, sizeof(out)),
+	    pgv_rds_region("db.us-east-1.rds.amazonaws.com.evil.example", out,
+			   sizeof(out)),
 	    -1);
-	assert_int_equal(pgv_rds_region("db.us-east-1.xrds.amazonaws.com",
-					     out, sizeof(out)),
-			 -1);
-	assert_int_equal(pgv_rds_region("us-east-1.rds.amazonaws.com", out,
-					     sizeof(out)),
-			 -1);
+	assert_int_equal(
+	    pgv_rds_region("db.us-east-1.xrds.amazonaws.com", out, sizeof(out)),
+	    -1);
+	assert_int_equal(
+	    pgv_rds_region("us-east-1.rds.amazonaws.com", out, sizeof(out)),
+	    -1);
 	assert_int_equal(pgv_rds_region(RDS, out, 5), -1);
+	/* Not a DNS name: quotes, spaces, backslashes. */
+	assert_int_equal(pgv_rds_region("x' sslrootcert='/a' host='db.abc.us-"
+					"east-1.rds.amazonaws.com",
+					out, sizeof(out)),
+			 -1);
+	assert_int_equal(pgv_rds_region("a\\b.abc.us-east-1.rds.amazonaws.com",
+					out, sizeof(out)),
+			 -1);
 }
 
 static void write_service_file(void)
