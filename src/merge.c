@@ -59,75 +59,78 @@ static char **member(pgverify_settings *out, const char *keyword)
 	return NULL;
 }
 
-/* The value conninfo string or URI `s` gives `keyword`, copied; NULL if
- * none.  Strings that are neither (a plain database name) do not parse. */
-static char *conninfo_value(const char *s, const char *keyword)
-{
-	PQconninfoOption *opts = PQconninfoParse(s, NULL);
-	char *val = NULL;
+/* The options whose origin refusals name, and the service they depend on. */
+enum {
+	GIVEN_SERVICE,
+	GIVEN_SSLMODE,
+	GIVEN_SSLROOTCERT,
+	GIVEN_GSSENCMODE,
+	NGIVEN
+};
+static const char *const given_keywords[NGIVEN] = {"service", "sslmode",
+						   "sslrootcert", "gssencmode"};
 
-	for (PQconninfoOption *o = opts; o && o->keyword && !val; o++)
-		if (strcmp(o->keyword, keyword) == 0 && o->val && *o->val)
-			val = strdup(o->val);
-	PQconninfoFree(opts);
-	return val;
+static int given_index(const char *keyword)
+{
+	for (int i = 0; i < NGIVEN; i++)
+		if (strcmp(keyword, given_keywords[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* A non-empty value for one of given_keywords, copied over the last one.
+ * Out of memory reads as unset: it only words a message. */
+static void set_given(char *given[NGIVEN], const char *keyword,
+		      const char *value)
+{
+	int i = given_index(keyword);
+
+	if (i < 0 || !value || !*value)
+		return;
+	free(given[i]);
+	given[i] = strdup(value);
 }
 
 /*
- * The value the program's own options give `keyword` as libpq reads them,
- * copied, or NULL: the last non-empty one, the first dbname read as a
- * connection string under expand_dbname (conninfo_array_parse() in
- * fe-connect.c).  Out of memory reads as unset: it only words a message.
+ * The values the program's own options give given_keywords, as libpq reads
+ * them, in one pass: the last non-empty one, the first dbname read as a
+ * connection string under expand_dbname, at its place in the array
+ * (conninfo_array_parse() in fe-connect.c).  Strings that are neither a
+ * conninfo nor a URI (a plain database name) do not parse.
  */
-static char *given(const struct pgv_request *r, const char *keyword)
+static void find_given(const struct pgv_request *r, char *given[NGIVEN])
 {
 	int expand = r->expand_dbname;
-	char *val = NULL, *in_dbname;
 
 	for (size_t i = 0; i < r->n; i++) {
 		const char *k = r->keywords[i], *v = r->values[i];
 		if (!v)
 			continue;
 		if (expand && strcmp(k, "dbname") == 0) {
+			PQconninfoOption *opts = PQconninfoParse(v, NULL);
 			expand = 0;
-			if ((in_dbname = conninfo_value(v, keyword))) {
-				free(val);
-				val = in_dbname;
-			}
+			for (PQconninfoOption *o = opts; o && o->keyword; o++)
+				set_given(given, o->keyword, o->val);
+			PQconninfoFree(opts);
 		}
-		if (*v && strcmp(k, keyword) == 0) {
-			free(val);
-			val = strdup(v);
-		}
+		set_given(given, k, v);
 	}
-	return val;
-}
-
-/* Whether the program's own options set `keyword`. */
-static int is_given(const struct pgv_request *r, const char *keyword)
-{
-	char *val = given(r, keyword);
-
-	free(val);
-	return val != NULL;
 }
 
 /*
- * Where libpq took option `o`'s merged value from.  It reads the program's
- * options, then the named service's entry for what they leave unset, then
- * the option's variable, then its default (conninfo_add_defaults()).  The
- * value alone decides between the last three, so a service entry equal to
- * the variable, or to the default, is told as the later source.
+ * Where libpq took option `o`'s merged value from, when the program's
+ * options did not give it.  libpq reads the named service's entry for what
+ * the options leave unset, then the option's variable, then its default
+ * (conninfo_add_defaults()).  The value alone decides between these, so a
+ * service entry equal to the variable, or to the default, is told as the
+ * later source.
  */
-static pgverify_origin origin_of(const struct pgv_request *r,
-				 const PQconninfoOption *o, const char *service)
+static pgverify_origin origin_of(const PQconninfoOption *o, const char *service)
 {
 	const char *env = o->envvar ? getenv(o->envvar) : NULL;
 	int from_env = env && *env && strcmp(env, o->val) == 0;
 	int is_default = o->compiled && strcmp(o->compiled, o->val) == 0;
 
-	if (is_given(r, o->keyword))
-		return PGVERIFY_FROM_OPTIONS;
 	if (service && *service && from_env)
 		return PGVERIFY_FROM_SERVICE_OR_ENVIRONMENT;
 	if (from_env)
@@ -147,22 +150,29 @@ static pgverify_origin origin_of(const struct pgv_request *r,
 static int find_origins(const struct pgv_request *r,
 			const PQconninfoOption *opts, pgverify_settings *out)
 {
+	pgverify_origin *from[NGIVEN] = {NULL, &out->sslmode_from,
+					 &out->sslrootcert_from,
+					 &out->gssencmode_from};
 	const char *env = getenv("PGSERVICE");
+	char *given[NGIVEN] = {NULL};
 
-	out->service = given(r, "service");
-	if (!out->service && env && *env && !(out->service = strdup(env)))
+	find_given(r, given);
+	out->service = given[GIVEN_SERVICE];
+	if (!out->service && env && *env && !(out->service = strdup(env))) {
+		for (int i = 0; i < NGIVEN; i++)
+			free(given[i]);
 		return -1;
-	for (const PQconninfoOption *o = opts; o->keyword; o++) {
-		pgverify_origin from = o->val && *o->val
-					   ? origin_of(r, o, out->service)
-					   : PGVERIFY_FROM_DEFAULT;
-		if (strcmp(o->keyword, "sslmode") == 0)
-			out->sslmode_from = from;
-		else if (strcmp(o->keyword, "sslrootcert") == 0)
-			out->sslrootcert_from = from;
-		else if (strcmp(o->keyword, "gssencmode") == 0)
-			out->gssencmode_from = from;
 	}
+	for (const PQconninfoOption *o = opts; o->keyword; o++) {
+		int i = given_index(o->keyword);
+		if (i <= GIVEN_SERVICE)
+			continue;
+		*from[i] = !o->val || !*o->val ? PGVERIFY_FROM_DEFAULT
+			   : given[i]	       ? PGVERIFY_FROM_OPTIONS
+					       : origin_of(o, out->service);
+	}
+	for (int i = GIVEN_SERVICE + 1; i < NGIVEN; i++)
+		free(given[i]);
 	return 0;
 }
 
