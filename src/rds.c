@@ -12,18 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const pgv_rds_g1_ids[PGV_RDS_G1_IDS] = {
-    "rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"};
+const char *const pgv_rds_ids[PGV_RDS_IDS] = {
+    "rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1",
+    "rds-ca-2019"};
 
-static const struct {
-	const char *marker; /* in the subject, after "Amazon RDS " */
-	const char *id;
-} markers[] = {
-    {"Root CA RSA2048 G1", "rds-ca-rsa2048-g1"},
-    {"Root CA RSA4096 G1", "rds-ca-rsa4096-g1"},
-    {"Root CA ECC384 G1", "rds-ca-ecc384-g1"},
-    {"Root 2019 CA", "rds-ca-2019"},
-};
+/* What the subject of a root of each id holds, after "Amazon RDS ". */
+static const char *const markers[PGV_RDS_IDS] = {
+    "Root CA RSA2048 G1", "Root CA RSA4096 G1", "Root CA ECC384 G1",
+    "Root 2019 CA"};
 
 #define PREFIX "Amazon RDS "
 
@@ -46,9 +42,9 @@ const char *pgv_rds_ca_id(const char *subject)
 	common_name(subject, cn, sizeof(cn));
 	if (strncmp(cn, PREFIX, strlen(PREFIX)) != 0)
 		return NULL;
-	for (size_t i = 0; i < sizeof(markers) / sizeof(*markers); i++)
-		if (strstr(cn, markers[i].marker))
-			return markers[i].id;
+	for (size_t i = 0; i < PGV_RDS_IDS; i++)
+		if (strstr(cn, markers[i]))
+			return pgv_rds_ids[i];
 	/* The 2019 regional roots: "Amazon RDS <region> Root CA". */
 	pgv_rds_subject_region(cn, region);
 	n = strlen(cn);
@@ -57,20 +53,12 @@ const char *pgv_rds_ca_id(const char *subject)
 	return NULL;
 }
 
-int pgv_rds_is_ca_id(const char *id)
+int pgv_rds_id_index(const char *id)
 {
-	for (size_t i = 0; i < sizeof(markers) / sizeof(*markers); i++)
-		if (strcmp(id, markers[i].id) == 0)
-			return 1;
-	return 0;
-}
-
-int pgv_rds_is_g1(const char *id)
-{
-	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++)
-		if (strcmp(id, pgv_rds_g1_ids[i]) == 0)
-			return 1;
-	return 0;
+	for (int i = 0; i < PGV_RDS_IDS; i++)
+		if (strcmp(id, pgv_rds_ids[i]) == 0)
+			return i;
+	return -1;
 }
 
 void pgv_rds_subject_region(const char *subject, char out[33])
@@ -90,52 +78,38 @@ void pgv_rds_subject_region(const char *subject, char out[33])
 }
 
 struct search {
-	const char *region, *id;
-	long long now, until;
-	int found;
+	const char *region;
+	long long now;
+	int *trusted;
+	long long *until;
 };
 
-/* A root of the id, valid now, for the region (or for every region, as
- * "Amazon RDS Root 2019 CA" is). */
+/* A root of one of the ids, valid now, for the region (or for every
+ * region, as "Amazon RDS Root 2019 CA" is). */
 static int match(const pgverify_cert *c, void *arg)
 {
 	struct search *s = arg;
 	const char *id = pgv_rds_ca_id(c->subject);
+	int i = id ? pgv_rds_id_index(id) : -1;
 	char region[33];
 
 	pgv_rds_subject_region(c->subject, region);
-	if (!c->is_ca || !id || strcmp(id, s->id) != 0 ||
-	    (region[0] && strcmp(region, s->region) != 0) ||
+	if (!c->is_ca || i < 0 || (region[0] && strcmp(region, s->region)) ||
 	    c->not_before > s->now || c->not_after <= s->now)
 		return 0;
-	s->found = 1;
-	if (c->not_after > s->until)
-		s->until = c->not_after;
+	s->trusted[i] = 1;
+	if (c->not_after > s->until[i])
+		s->until[i] = c->not_after;
 	return 0;
-}
-
-int pgv_rds_trusts(const char *path, const char *region, const char *id,
-		   long long now, long long *until, char *err, size_t errlen)
-{
-	struct search s = {region, id, now, 0, 0};
-
-	if (pgverify_bundle_list(path, match, &s, err, errlen) < 0)
-		return -1;
-	if (until)
-		*until = s.until;
-	return s.found;
 }
 
 int pgv_rds_trust(const char *path, const char *region, long long now,
-		  int trusted[PGV_RDS_G1_IDS], long long until[PGV_RDS_G1_IDS],
+		  int trusted[PGV_RDS_IDS], long long until[PGV_RDS_IDS],
 		  char *err, size_t errlen)
 {
-	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++) {
-		int t = pgv_rds_trusts(path, region, pgv_rds_g1_ids[i], now,
-				       &until[i], err, errlen);
-		if (t < 0)
-			return -1;
-		trusted[i] = t;
-	}
-	return 0;
+	struct search s = {region, now, trusted, until};
+
+	memset(trusted, 0, PGV_RDS_IDS * sizeof(*trusted));
+	memset(until, 0, PGV_RDS_IDS * sizeof(*until));
+	return pgverify_bundle_list(path, match, &s, err, errlen) < 0 ? -1 : 0;
 }

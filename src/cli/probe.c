@@ -43,8 +43,8 @@ struct result {
 	int ok;
 	const char *ca_id; /* the RDS CA id of the chain's root, or NULL */
 	char region[33];   /* an RDS endpoint's region, or "" */
-	int trusted[PGV_RDS_G1_IDS]; /* the bundle's roots for that region */
-	long long until[PGV_RDS_G1_IDS];
+	int trusted[PGV_RDS_IDS]; /* the bundle's roots for that region */
+	long long until[PGV_RDS_IDS];
 };
 
 /* Connect to the first address of `t` that answers, within the timeout. */
@@ -232,8 +232,7 @@ static void print_rds(const struct result *r)
 	if (!r->region[0])
 		return;
 	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++)
-		printf("  %-10s %s %s%s\n", i ? "" : r->region,
-		       pgv_rds_g1_ids[i],
+		printf("  %-10s %s %s%s\n", i ? "" : r->region, pgv_rds_ids[i],
 		       r->trusted[i] ? "trusted until " : "NOT in the bundle",
 		       r->trusted[i] ? cli_date(r->until[i], until) : "");
 }
@@ -309,7 +308,7 @@ static void json_result(struct json *j, const pgv_host *t,
 	json_open(j, "rds_cas", '[');
 	for (size_t i = 0; r->region[0] && i < PGV_RDS_G1_IDS; i++) {
 		json_open(j, NULL, '{');
-		json_str(j, "id", pgv_rds_g1_ids[i]);
+		json_str(j, "id", pgv_rds_ids[i]);
 		json_bool(j, "trusted", r->trusted[i]);
 		json_str(j, "until",
 			 r->trusted[i] ? cli_date(r->until[i], date) : NULL);

@@ -32,24 +32,20 @@ struct answer {
 	char region[33];
 	char bundle[1024];
 	const char *rule;
-	char error[2200]; /* why no verdict can be given, or "" */
-	int trusted[PGV_RDS_G1_IDS];
-	long long until[PGV_RDS_G1_IDS];
+	char error[2200];	  /* why no verdict can be given, or "" */
+	int trusted[PGV_RDS_IDS]; /* by pgv_rds_ids */
+	long long until[PGV_RDS_IDS];
 	int current_ready; /* -1: no current CA known */
 	int ok;		   /* the current (or --to) CA is trusted */
 };
 
-/* Whether the bundle trusts `id` for the region (the G1 ids were looked up
- * already; rds-ca-2019 is looked up here). */
+/* Whether the bundle trusts `id` for the region; no id pgverify does not
+ * know. */
 static int ready_for(const struct answer *a, const char *id)
 {
-	char err[256];
+	int i = pgv_rds_id_index(id);
 
-	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++)
-		if (strcmp(id, pgv_rds_g1_ids[i]) == 0)
-			return a->trusted[i];
-	return pgv_rds_trusts(a->bundle, a->region, id, (long long)time(NULL),
-			      NULL, err, sizeof(err)) == 1;
+	return i >= 0 && a->trusted[i];
 }
 
 /* "host='HOST'" with ' and \\ escaped as libpq reads them: an address from
@@ -147,8 +143,7 @@ static void print_answer(const struct endpoint *e, const struct answer *a,
 	       a->rule ? " (hosts rule \"" : "", a->rule ? a->rule : "",
 	       a->rule ? "\")" : "");
 	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++)
-		printf("  %-10s %s %s%s\n", i ? "" : a->region,
-		       pgv_rds_g1_ids[i],
+		printf("  %-10s %s %s%s\n", i ? "" : a->region, pgv_rds_ids[i],
 		       a->trusted[i] ? "trusted until " : "NOT in the bundle",
 		       a->trusted[i] ? cli_date(a->until[i], date) : "");
 	if (e->ca)
@@ -157,7 +152,7 @@ static void print_answer(const struct endpoint *e, const struct answer *a,
 		       e->valid_till ? e->valid_till : "",
 		       a->current_ready ? "ready" : "NOT READY");
 	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++) {
-		const char *id = pgv_rds_g1_ids[i];
+		const char *id = pgv_rds_ids[i];
 		if ((to && strcmp(id, to) != 0) ||
 		    (e->ca && !strcmp(id, e->ca)))
 			continue;
@@ -167,7 +162,7 @@ static void print_answer(const struct endpoint *e, const struct answer *a,
 			   : "NOT READY: the bundle has no valid root "
 			     "for it in this region");
 	}
-	if (to && !pgv_rds_is_g1(to))
+	if (to && pgv_rds_id_index(to) >= PGV_RDS_G1_IDS)
 		printf("  change to  %s: %s\n", to,
 		       ready_for(a, to) ? "ready" : "NOT READY");
 }
@@ -189,7 +184,7 @@ static void json_answer(struct json *j, const struct endpoint *e,
 		if (!a->trusted[i])
 			continue;
 		json_open(j, NULL, '{');
-		json_str(j, "id", pgv_rds_g1_ids[i]);
+		json_str(j, "id", pgv_rds_ids[i]);
 		json_str(j, "until", cli_date(a->until[i], date));
 		json_close(j, '}');
 	}
@@ -204,7 +199,7 @@ static void json_answer(struct json *j, const struct endpoint *e,
 	json_close(j, '}');
 	json_open(j, "changes", '[');
 	for (size_t i = 0; !a->error[0] && i < PGV_RDS_G1_IDS; i++) {
-		const char *id = pgv_rds_g1_ids[i];
+		const char *id = pgv_rds_ids[i];
 		if ((to && strcmp(id, to) != 0) ||
 		    (e->ca && !strcmp(id, e->ca)))
 			continue;
@@ -325,9 +320,10 @@ int cmd_rotation(int argc, char **argv)
 	if (cli_options(argc, argv, usage, CLI_JSON | CLI_ROTATION, &o,
 			&status) < 0)
 		return status;
-	if ((o.first == argc) == !o.aws || (o.to && !pgv_rds_is_ca_id(o.to))) {
+	if ((o.first == argc) == !o.aws ||
+	    (o.to && pgv_rds_id_index(o.to) < 0)) {
 		fprintf(stderr, "%susage: %s\n",
-			o.to && !pgv_rds_is_ca_id(o.to)
+			o.to && pgv_rds_id_index(o.to) < 0
 			    ? "pgverify rotation: --to takes an RDS CA id "
 			      "(rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, "
 			      "rds-ca-ecc384-g1, rds-ca-2019)\n"
