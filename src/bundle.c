@@ -7,6 +7,7 @@
 #include "bundle.h"
 #include "core.h"
 #include "file.h"
+#include "forklock.h"
 #include "log.h"
 #include "pgverify.h"
 
@@ -16,7 +17,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,33 +246,7 @@ struct cache_entry {
 };
 
 static struct cache_entry *cache;
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-/* A fork() while another thread holds the lock must not leave the child
- * with a lock nobody will release. */
-static void cache_lock_take(void)
-{
-	pthread_mutex_lock(&cache_lock);
-}
-
-static void cache_lock_release(void)
-{
-	pthread_mutex_unlock(&cache_lock);
-}
-
-static void register_atfork(void)
-{
-	pthread_atfork(cache_lock_take, cache_lock_release, cache_lock_release);
-}
-
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
+static struct pgv_fork_lock cache_lock = PGV_FORK_LOCK_INITIALIZER;
 
 static struct cache_entry *cache_find(const char *path)
 {
@@ -332,13 +306,12 @@ int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
 			 strerror(errno));
 		return -1;
 	}
-	pthread_once(&atfork_once, register_atfork);
-	pthread_mutex_lock(&cache_lock);
+	pgv_fork_lock(&cache_lock);
 	e = cache_find(path);
-	if (!e || !same_file(&e->st, &st)) {
+	if (!e || !pgv_same_file(&e->st, &st)) {
 		e = e ? e : cache_add(path);
 		if (!e) {
-			pthread_mutex_unlock(&cache_lock);
+			pgv_fork_unlock(&cache_lock);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -352,7 +325,7 @@ int pgv_bundle_check_cached(const char *path, int warn_days, char *err,
 		rc = usable(path, &e->facts, e->err, sizeof(e->err));
 	if (rc < 0)
 		snprintf(err, errlen, "%s", e->err);
-	pthread_mutex_unlock(&cache_lock);
+	pgv_fork_unlock(&cache_lock);
 	return rc;
 }
 

@@ -5,11 +5,12 @@
  * `pgverify probe` reports the same for its own handshake.
  */
 #include "chain.h"
+#include "file.h"
+#include "forklock.h"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,33 +26,7 @@ static struct {
 	X509_STORE *store;
 } stores[STORES];
 static size_t next_slot;
-static pthread_mutex_t stores_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-/* A fork() while another thread holds the lock must not leave the child
- * with a lock nobody will release. */
-static void take(void)
-{
-	pthread_mutex_lock(&stores_lock);
-}
-
-static void release(void)
-{
-	pthread_mutex_unlock(&stores_lock);
-}
-
-static void register_atfork(void)
-{
-	pthread_atfork(take, release, release);
-}
-
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
+static struct pgv_fork_lock stores_lock = PGV_FORK_LOCK_INITIALIZER;
 
 static X509_STORE *load(const char *path)
 {
@@ -74,12 +49,11 @@ static X509_STORE *store_for(const char *path)
 
 	if (stat(path, &st) < 0 || strlen(path) >= sizeof(stores[0].path))
 		return NULL;
-	pthread_once(&atfork_once, register_atfork);
-	pthread_mutex_lock(&stores_lock);
+	pgv_fork_lock(&stores_lock);
 	for (i = 0; i < STORES; i++)
 		if (stores[i].store && strcmp(stores[i].path, path) == 0)
 			break;
-	if (i < STORES && same_file(&stores[i].st, &st)) {
+	if (i < STORES && pgv_same_file(&stores[i].st, &st)) {
 		store = stores[i].store;
 	} else if ((store = load(path))) {
 		i = i < STORES ? i : next_slot++ % STORES;
@@ -90,7 +64,7 @@ static X509_STORE *store_for(const char *path)
 	}
 	if (store)
 		X509_STORE_up_ref(store);
-	pthread_mutex_unlock(&stores_lock);
+	pgv_fork_unlock(&stores_lock);
 	return store;
 }
 

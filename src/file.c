@@ -29,3 +29,11 @@ FILE *pgv_open_regular(const char *path, const char **why)
 	close(fd);
 	return NULL;
 }
+
+int pgv_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}

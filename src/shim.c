@@ -7,6 +7,7 @@
 #include "shim.h"
 #include "audit.h"
 #include "config.h"
+#include "forklock.h"
 #include "log.h"
 #include "merge.h"
 #include "plan.h"
@@ -232,40 +233,30 @@ static struct {
 	struct pgv_audit *audit;
 } pending[PENDING_MAX];
 static size_t npending;
-static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static struct pgv_fork_lock pending_lock = PGV_FORK_LOCK_INITIALIZER;
 
-/* A fork() while another thread holds the lock must not leave the child
- * with a lock nobody will release. */
-static void pending_lock_take(void)
+/* The slot of `conn` (NULL: the oldest) in the table, or -1; called
+ * under pending_lock. */
+static int pending_find(PGconn *conn)
 {
-	pthread_mutex_lock(&pending_lock);
-}
-
-static void pending_lock_release(void)
-{
-	pthread_mutex_unlock(&pending_lock);
-}
-
-static void register_atfork(void)
-{
-	pthread_atfork(pending_lock_take, pending_lock_release,
-		       pending_lock_release);
+	for (size_t i = 0; i < npending; i++)
+		if (!conn || pending[i].conn == conn)
+			return (int)i;
+	return -1;
 }
 
 /* Take the record of `conn` (NULL: the oldest) out of the table. */
 static struct pgv_audit *pending_take(PGconn *conn)
 {
-	struct pgv_audit *a = NULL;
+	int i = pending_find(conn);
+	struct pgv_audit *a;
 
-	for (size_t i = 0; i < npending && !a; i++) {
-		if (conn && pending[i].conn != conn)
-			continue;
-		a = pending[i].audit;
-		memmove(&pending[i], &pending[i + 1],
-			(npending - i - 1) * sizeof(*pending));
-		__atomic_store_n(&npending, npending - 1, __ATOMIC_RELAXED);
-	}
+	if (i < 0)
+		return NULL;
+	a = pending[i].audit;
+	memmove(&pending[i], &pending[i + 1],
+		(npending - (size_t)i - 1) * sizeof(*pending));
+	__atomic_store_n(&npending, npending - 1, __ATOMIC_RELAXED);
 	return a;
 }
 
@@ -275,15 +266,14 @@ static void pending_add(PGconn *conn, struct pgv_audit *a)
 {
 	struct pgv_audit *old;
 
-	pthread_once(&atfork_once, register_atfork);
-	pthread_mutex_lock(&pending_lock);
+	pgv_fork_lock(&pending_lock);
 	old = pending_take(conn);
 	if (!old && npending == PENDING_MAX)
 		old = pending_take(NULL);
 	pending[npending].conn = conn;
 	pending[npending].audit = a;
 	__atomic_store_n(&npending, npending + 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&pending_lock);
+	pgv_fork_unlock(&pending_lock);
 	if (old)
 		finish(old, NULL);
 }
@@ -294,9 +284,9 @@ void pgv_shim_poll_ended(PGconn *conn)
 
 	if (!__atomic_load_n(&npending, __ATOMIC_RELAXED))
 		return;
-	pthread_mutex_lock(&pending_lock);
+	pgv_fork_lock(&pending_lock);
 	a = pending_take(conn);
-	pthread_mutex_unlock(&pending_lock);
+	pgv_fork_unlock(&pending_lock);
 	if (a)
 		finish(a, conn);
 }
@@ -307,9 +297,9 @@ __attribute__((destructor)) static void flush_pending(void)
 	struct pgv_audit *a;
 
 	for (;;) {
-		pthread_mutex_lock(&pending_lock);
+		pgv_fork_lock(&pending_lock);
 		a = pending_take(NULL);
-		pthread_mutex_unlock(&pending_lock);
+		pgv_fork_unlock(&pending_lock);
 		if (!a)
 			break;
 		finish(a, NULL);
@@ -428,16 +418,14 @@ static void record_started(PGconn *conn, const pgverify_plan *plan)
 	struct pgv_audit *a;
 	int known;
 
-	if (innermost || !(a = new_record(plan)))
+	if (innermost)
 		return;
-	pthread_mutex_lock(&pending_lock);
-	known = 0;
-	for (size_t i = 0; i < npending && !known; i++)
-		known = pending[i].conn == conn;
-	pthread_mutex_unlock(&pending_lock);
-	if (known)
-		free(a);
-	else if (plan->verdict == PGVERIFY_REFUSE)
+	pgv_fork_lock(&pending_lock);
+	known = pending_find(conn) >= 0;
+	pgv_fork_unlock(&pending_lock);
+	if (known || !(a = new_record(plan)))
+		return;
+	if (plan->verdict == PGVERIFY_REFUSE)
 		finish(a, NULL);
 	else
 		pending_add(conn, a);
