@@ -216,7 +216,9 @@ static void put_record(struct json *j, const struct pgv_audit *a)
 	json_close(j, '}');
 }
 
-long pgv_audit_format(const struct pgv_audit *a, char *out, size_t len)
+/* The record as one JSON line, newline included, into `out`; the length,
+ * or -1 (out of memory, or longer than `len`). */
+static long format(const struct pgv_audit *a, char *out, size_t len)
 {
 	FILE *f = fmemopen(out, len, "w");
 	struct json j;
@@ -259,7 +261,7 @@ int pgv_audit_enabled(void)
 void pgv_audit_emit(const struct pgv_audit *a)
 {
 	char *line = pgv_audit_enabled() ? malloc(LINE_MAX_BYTES) : NULL;
-	long n = line ? pgv_audit_format(a, line, LINE_MAX_BYTES) : -1;
+	long n = line ? format(a, line, LINE_MAX_BYTES) : -1;
 
 	if (n > 0 && audit_syslog)
 		syslog(LOG_USER | LOG_INFO, "pgverify-audit: %.*s", (int)n - 1,

@@ -61,8 +61,4 @@ int pgv_audit_enabled(void);
 /* Write record `a` as one line with one write(2) (or one syslog(3)). */
 void pgv_audit_emit(const struct pgv_audit *a);
 
-/* The record as one JSON line, newline included, into `out`; the length,
- * or -1 (out of memory). */
-long pgv_audit_format(const struct pgv_audit *a, char *out, size_t len);
-
 #endif

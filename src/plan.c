@@ -163,7 +163,8 @@ static pgverify_verdict report(pgverify_plan *out, pgverify_verdict would)
 	return out->verdict = PGVERIFY_LEAVE;
 }
 
-pgverify_context pgv_plan_context(const char *caller)
+/* This process's context: libpq's version, OpenSSL's CA file, `caller`. */
+static pgverify_context process_context(const char *caller)
 {
 	return (pgverify_context){PQlibVersion(), pgverify_system_bundle(),
 				  caller};
@@ -194,7 +195,7 @@ pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
 pgverify_verdict pgv_plan(const pgverify_config *cfg,
 			  const struct pgv_request *req, pgverify_plan *out)
 {
-	pgverify_context ctx = pgv_plan_context(req->caller);
+	pgverify_context ctx = process_context(req->caller);
 	char err[1024];
 
 	memset(out, 0, sizeof(*out));
@@ -248,7 +249,7 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 {
 	const pgverify_decision *d = &out->decision;
 	const pgverify_settings *s = &out->settings;
-	pgverify_context ctx = pgv_plan_context(NULL);
+	pgverify_context ctx = process_context(NULL);
 
 	describe_hosts(s, out->hosts, sizeof(out->hosts));
 	pgverify_decide(cfg, s, &ctx, &out->decision);

@@ -24,9 +24,6 @@ pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
 				   const pgverify_context *ctx,
 				   pgverify_plan *out);
 
-/* This process's context: libpq's version, OpenSSL's CA file, `caller`. */
-pgverify_context pgv_plan_context(const char *caller);
-
 /*
  * A connection libpq was asked to start without the hooks (the program
  * called libpq past them): its options, merged already into `out->settings`
