@@ -53,9 +53,9 @@ static void one_pass(const pgverify_config *cfg, const struct input *in)
 	pgverify_plan plan;
 
 	if (in->conninfo)
-		pgv_request_conninfo(&req, in->conninfo);
+		pgv_request_conninfo(&req, pgv_libpq_linked(), in->conninfo);
 	else
-		pgv_request_params(&req, in->kw, in->val, 0);
+		pgv_request_params(&req, pgv_libpq_linked(), in->kw, in->val, 0);
 	if (pgv_plan(cfg, &req, &plan) != PGVERIFY_ENFORCE) {
 		fprintf(stderr, "%s: not enforced: %s\n", in->name,
 			plan.reason);

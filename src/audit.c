@@ -105,15 +105,21 @@ static void set_error(struct pgv_audit *a, const char *msg)
 	pgv_mask_secrets(a->error, sizeof(a->error));
 }
 
-static void end_tls(struct pgv_audit *a, PGconn *conn, void *ssl)
+static void end_tls(struct pgv_audit *a, const struct pgv_libpq *pq,
+		    PGconn *conn, void *ssl)
 {
 	struct pgv_chain c;
 
 	a->verified = a->verifying;
 	if (!a->bundle[0])
 		return;
-	pgv_chain_verify(ssl, a->bundle, a->check_name ? PQhost(conn) : NULL,
-			 &c);
+	if (!pq->shares_openssl) {
+		copy(a->would_verify_error, sizeof(a->would_verify_error),
+		     "not checked: this libpq carries its own OpenSSL");
+		return;
+	}
+	pgv_chain_verify(ssl, a->bundle,
+			 a->check_name ? pq->host(conn) : NULL, &c);
 	if (c.verified)
 		copy(a->ca, sizeof(a->ca), c.anchor);
 	copy(a->not_after, sizeof(a->not_after), c.not_after);
@@ -124,13 +130,14 @@ static void end_tls(struct pgv_audit *a, PGconn *conn, void *ssl)
 	}
 }
 
-void pgv_audit_end(struct pgv_audit *a, PGconn *conn)
+void pgv_audit_end(struct pgv_audit *a, const struct pgv_libpq *pq,
+		   PGconn *conn)
 {
 	void *ssl;
 
-	if (!conn || PQstatus(conn) != CONNECTION_OK) {
+	if (!conn || pq->status(conn) != CONNECTION_OK) {
 		a->outcome = "failed";
-		set_error(a, conn ? PQerrorMessage(conn) : "out of memory");
+		set_error(a, conn ? pq->error_message(conn) : "out of memory");
 		/* Enforcement would not have connected either. */
 		if (a->would) {
 			a->would_verify = 0;
@@ -142,9 +149,9 @@ void pgv_audit_end(struct pgv_audit *a, PGconn *conn)
 		return;
 	}
 	a->outcome = "connected";
-	ssl = PQsslInUse(conn) ? PQsslStruct(conn, "OpenSSL") : NULL;
+	ssl = pq->ssl_in_use(conn) ? pq->ssl_struct(conn, "OpenSSL") : NULL;
 	if (ssl) {
-		end_tls(a, conn, ssl);
+		end_tls(a, pq, conn, ssl);
 		return;
 	}
 	a->verified = 0;

@@ -6,6 +6,7 @@
 #define PGV_AUDIT_H
 
 #include "pgverify.h"
+#include "real.h"
 
 #include <libpq-fe.h>
 
@@ -40,9 +41,11 @@ void pgv_audit_from_plan(struct pgv_audit *a, const pgverify_plan *p,
 /* The record of a connection refused before any plan (`reason`). */
 void pgv_audit_refused(struct pgv_audit *a, const char *reason);
 
-/* The attempt ended: `conn` is CONNECTION_OK or CONNECTION_BAD.  Checks
- * the live connection's chain where the record needs it. */
-void pgv_audit_end(struct pgv_audit *a, PGconn *conn);
+/* The attempt ended: `conn`, of libpq `pq`, is CONNECTION_OK or
+ * CONNECTION_BAD.  Checks the live connection's chain where the record
+ * needs it and the copy's OpenSSL is pgverify's. */
+void pgv_audit_end(struct pgv_audit *a, const struct pgv_libpq *pq,
+		   PGconn *conn);
 
 /* A PQping() ended with `ping`. */
 void pgv_audit_end_ping(struct pgv_audit *a, PGPing ping);

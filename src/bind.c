@@ -1,27 +1,25 @@
 /*
- * Every way a program reaches libpq's connection functions leads through
- * pgverify's, whatever the program, binding or libpq build:
+ * Binding one libpq copy: every way a program can reach that copy's
+ * connection functions leads to the copy's own hooks (stubs.c).
  *
- *  - the global scope (a program linked with libpq, or libpq loaded
- *    without RTLD_DEEPBIND): libpgverify is preloaded or linked ahead of
- *    libpq, so the dynamic linker binds libpq's names to its functions;
- *  - a lookup in libpq itself (dlsym() on a libpq handle, as ctypes and
- *    cffi do; an object loaded with RTLD_DEEPBIND; a program linked with
- *    libpq ahead of libpgverify and bound lazily): libpq's own dynamic
- *    symbol table names pgverify's functions, rewritten here once;
- *  - an object bound to libpq's functions before that rewrite (BIND_NOW
- *    with the wrong link order; a dlmopen() namespace): its GOT slots are
- *    rebound here;
- *  - another namespace (dlmopen()): pgverify is loaded into it and does
- *    all of the above there (pgv_bind_namespace()).
+ *  - a lookup in the copy itself (dlsym() on its handle, as ctypes and
+ *    cffi do; an object loaded with RTLD_DEEPBIND; lazy binding that
+ *    finds the copy): the copy's dynamic symbol table names the hooks;
+ *  - an object bound to the copy's functions before that (BIND_NOW, an
+ *    object loaded in the same dlopen() as the copy, the copy's own GOT
+ *    under RTLD_DEEPBIND): its GOT slots are rebound to the hooks;
+ *  - the global scope (libpq's names found in pgverify): copies.c tells
+ *    which copy the caller would have reached;
+ *  - another namespace (dlmopen()): pgverify is loaded into it and binds
+ *    the copies there (pgv_bind_namespace()).
  *
- * libpq's internal calls from one entry point to another need nothing:
- * pgverify has already rewritten the options of the outer call, whether
- * libpq's inner call comes back here (through its PLT) or not
- * (-Bsymbolic-functions, as Ubuntu builds it).
+ * The copy's getenv() and fopen() are routed to replay.c, so that libpq
+ * reads once what pgverify planned with.
  */
 #include "bind.h"
+#include "copies.h"
 #include "dyntab.h"
+#include "loader.h"
 #include "replay.h"
 
 #include <dlfcn.h>
@@ -36,10 +34,7 @@ static const struct pgv_rebind libpq_inputs[] = {
 };
 #define NINPUTS (sizeof(libpq_inputs) / sizeof(*libpq_inputs))
 
-/* At most this many interposed functions. */
-#define MAX_HOOKS 16
-
-static const struct link_map *object_of(const void *addr)
+const struct link_map *pgv_bind_object_of(const void *addr)
 {
 	Dl_info info;
 	struct link_map *lm = NULL;
@@ -49,32 +44,9 @@ static const struct link_map *object_of(const void *addr)
 	return lm;
 }
 
-static int redirect_symbols(const struct pgv_elf *pq,
-			    const struct pgv_hook *hooks, size_t n, char *err,
-			    size_t errlen)
-{
-	for (size_t i = 0; i < n; i++) {
-		const ElfW(Sym) *sym = pgv_elf_lookup(pq, hooks[i].name);
-		if (!sym || (void *)(pq->base + sym->st_value) != hooks[i].real) {
-			snprintf(err, errlen,
-				 "libpq's symbol table (%s) does not define "
-				 "%s where dlsym() found it",
-				 pq->name, hooks[i].name);
-			return -1;
-		}
-		if (pgv_elf_redirect_symbol(pq, sym, hooks[i].hook) < 0) {
-			snprintf(err, errlen,
-				 "cannot change libpq's symbol table (%s): %m",
-				 pq->name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* libpq's getenv() and fopen() calls go to replay.c.  Every libpq reads
  * its environment through getenv(); not finding it means not seeing. */
-static int route_inputs(const struct pgv_elf *pq, char *err, size_t errlen)
+int pgv_bind_inputs(const struct pgv_elf *pq, char *err, size_t errlen)
 {
 	int found[NINPUTS];
 
@@ -98,24 +70,51 @@ static int route_inputs(const struct pgv_elf *pq, char *err, size_t errlen)
 	return 0;
 }
 
-/* Objects of this namespace that bound libpq's functions directly. */
-static int rebind_namespace(const struct link_map *self,
-			    const struct pgv_hook *hooks, size_t n, char *err,
-			    size_t errlen)
+void pgv_bind_reals(const struct pgv_elf *pq, const void *reals[PGV_NHOOKS])
 {
-	struct pgv_rebind rb[MAX_HOOKS];
+	for (size_t i = 0; i < PGV_NHOOKS; i++) {
+		const ElfW(Sym) *sym = pgv_elf_lookup(pq, pgv_hook_names[i]);
+		reals[i] = sym ? (const void *)(pq->base + sym->st_value) : NULL;
+	}
+}
 
-	for (size_t i = 0; i < n; i++)
-		rb[i] = (struct pgv_rebind){hooks[i].name, hooks[i].real,
-					    hooks[i].hook};
+int pgv_bind_symbols(const struct pgv_elf *pq, const void *const *stubs,
+		     char *err, size_t errlen)
+{
+	for (size_t i = 0; i < PGV_NHOOKS; i++) {
+		const ElfW(Sym) *sym = pgv_elf_lookup(pq, pgv_hook_names[i]);
+		if (sym && pgv_elf_redirect_symbol(pq, sym, (void *)stubs[i]) <
+			       0) {
+			snprintf(err, errlen,
+				 "cannot change libpq's symbol table (%s): %m",
+				 pq->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int pgv_bind_rebind(const void *const *reals, const void *const *stubs,
+		    char *err, size_t errlen)
+{
+	const struct link_map *self = pgv_bind_object_of((void *)pgv_bind_rebind);
+	struct pgv_rebind rb[PGV_NHOOKS];
+	size_t n = 0;
+
+	/* A slot is rebound only from the copy's own address: never
+	 * "anything", which would take other copies' callers. */
+	for (size_t i = 0; i < PGV_NHOOKS; i++)
+		if (reals[i])
+			rb[n++] = (struct pgv_rebind){pgv_hook_names[i],
+						      reals[i], stubs[i]};
 	for (const struct link_map *lm = pgv_elf_namespace_head(self); lm;
 	     lm = lm->l_next) {
 		struct pgv_elf obj;
 		if (lm == self || pgv_elf_open(lm, &obj) < 0)
 			continue;
 		if (pgv_elf_rebind(&obj, rb, n) < 0) {
-			snprintf(err, errlen, "cannot rebind libpq's functions "
-					      "in %s: %m",
+			snprintf(err, errlen,
+				 "cannot rebind libpq's functions in %s: %m",
 				 *lm->l_name ? lm->l_name : "the program");
 			return -1;
 		}
@@ -123,65 +122,43 @@ static int rebind_namespace(const struct link_map *self,
 	return 0;
 }
 
-/* Lookups in libpq, and (in the first namespace) in the global scope,
- * must now find pgverify's functions. */
-static int check_lookups(const struct link_map *self, const char *libpq_path,
-			 const struct pgv_hook *hooks, size_t n, char *err,
-			 size_t errlen)
+int pgv_bind_check(const char *path, const void *const *stubs, char *err,
+		   size_t errlen)
 {
-	void *pq = dlopen(libpq_path, RTLD_LAZY | RTLD_NOLOAD);
-	Lmid_t ns = LM_ID_BASE;
+	void *pq = pgv_loader_dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
 	int rc = 0;
 
-	if (pq)
-		dlinfo(pq, RTLD_DI_LMID, &ns);
-	for (size_t i = 0; pq && rc == 0 && i < n; i++) {
-		void *in_libpq = dlsym(pq, hooks[i].name);
-		void *global =
-		    ns == LM_ID_BASE ? dlsym(RTLD_DEFAULT, hooks[i].name) : NULL;
-		if (object_of(in_libpq) != self ||
-		    (ns == LM_ID_BASE && object_of(global) != self))
-			rc = -1;
-		if (rc < 0)
-			snprintf(err, errlen,
-				 "after binding, %s still resolves to libpq's "
-				 "own function",
-				 hooks[i].name);
-	}
 	if (!pq) {
 		snprintf(err, errlen, "libpq (%s) cannot be opened again: %s",
-			 libpq_path, dlerror());
+			 path, dlerror());
+		return -1;
+	}
+	for (size_t i = 0; rc == 0 && i < PGV_NHOOKS; i++) {
+		if (dlsym(pq, pgv_hook_names[i]) == stubs[i])
+			continue;
+		snprintf(err, errlen,
+			 "after binding, %s in %s still resolves to libpq's "
+			 "own function",
+			 pgv_hook_names[i], path);
 		rc = -1;
 	}
-	if (pq)
-		dlclose(pq);
+	dlclose(pq);
 	return rc;
 }
 
-int pgv_bind(const struct pgv_hook *hooks, size_t n, char *err, size_t errlen)
+int pgv_bind_is_libpq(const struct pgv_elf *obj)
 {
-	const struct link_map *self = object_of((void *)pgv_bind);
-	const struct link_map *lpq = n ? object_of(hooks[0].real) : NULL;
-	struct pgv_elf pq;
-
-	if (n > MAX_HOOKS || !self || !lpq || lpq == self ||
-	    pgv_elf_open(lpq, &pq) < 0) {
-		snprintf(err, errlen, "cannot find libpq's dynamic section");
-		return -1;
-	}
-	if (redirect_symbols(&pq, hooks, n, err, errlen) < 0 ||
-	    route_inputs(&pq, err, errlen) < 0 ||
-	    rebind_namespace(self, hooks, n, err, errlen) < 0)
-		return -1;
-	return check_lookups(self, lpq->l_name, hooks, n, err, errlen);
+	return pgv_elf_lookup(obj, "PQconnectdb") &&
+	       pgv_elf_lookup(obj, "PQconnectPoll") &&
+	       pgv_elf_lookup(obj, "PQconninfo");
 }
 
-/* Whether the object defines `name` (and so is libpq, or pgverify). */
-static int defines(const struct link_map *lm, const char *name)
+/* pgverify defines libpq's entry points and dlmopen(), but is no libpq. */
+static int is_pgverify(const struct pgv_elf *obj)
 {
-	struct pgv_elf obj;
-
-	return pgv_elf_open(lm, &obj) == 0 && pgv_elf_lookup(&obj, name);
+	return pgv_elf_lookup(obj, "PQconnectdb") &&
+	       pgv_elf_lookup(obj, "dlmopen") &&
+	       !pgv_elf_lookup(obj, "PQconninfo");
 }
 
 int pgv_bind_namespace(void *handle, char *err, size_t errlen)
@@ -190,23 +167,22 @@ int pgv_bind_namespace(void *handle, char *err, size_t errlen)
 	Lmid_t ns = LM_ID_BASE;
 	int libpq = 0, pgverify = 0;
 	Dl_info self;
-	/* Not the dlmopen() of hooks.c, which would come back here. */
-	void *(*real_dlmopen)(Lmid_t, const char *, int) =
-	    (void *(*)(Lmid_t, const char *, int))dlsym(RTLD_NEXT, "dlmopen");
 
 	if (dlinfo(handle, RTLD_DI_LMID, &ns) < 0 || ns == LM_ID_BASE ||
 	    dlinfo(handle, RTLD_DI_LINKMAP, &lm) < 0)
 		return 0;
 	for (const struct link_map *o = pgv_elf_namespace_head(lm); o;
 	     o = o->l_next) {
-		int ours = defines(o, "pgverify_config_load");
-		pgverify |= ours;
-		libpq |= !ours && defines(o, "PQconnectdb");
+		struct pgv_elf obj;
+		if (pgv_elf_open(o, &obj) < 0)
+			continue;
+		pgverify |= is_pgverify(&obj);
+		libpq |= pgv_bind_is_libpq(&obj);
 	}
 	if (!libpq || pgverify)
 		return 0;
-	if (!real_dlmopen || !dladdr((void *)pgv_bind_namespace, &self) ||
-	    !real_dlmopen(ns, self.dli_fname, RTLD_NOW | RTLD_LOCAL)) {
+	if (!dladdr((void *)pgv_bind_namespace, &self) ||
+	    !pgv_loader_dlmopen(ns, self.dli_fname, RTLD_NOW | RTLD_LOCAL)) {
 		snprintf(err, errlen,
 			 "a libpq was loaded with dlmopen() into a new "
 			 "namespace, and pgverify could not be loaded there "

@@ -1,34 +1,50 @@
 /*
- * Making every way into libpq's connection functions lead through
- * pgverify, however the caller found them; see doc/interception.md.
+ * Binding one libpq copy so that every way into its connection functions
+ * leads to its own hooks; see doc/interception.md.  copies.c decides what
+ * is bound and in which order; each step here is one change to the
+ * process's dynamic linking tables.
  */
 #ifndef PGV_BIND_H
 #define PGV_BIND_H
 
+#include "dyntab.h"
+#include "hooks.h"
+
 #include <stddef.h>
 
-/* One interposed function: its name, pgverify's function, libpq's. */
-struct pgv_hook {
-	const char *name;
-	void *hook;
-	void *real;
-};
+/* The object holding `addr`, or NULL. */
+const struct link_map *pgv_bind_object_of(const void *addr);
 
-/*
- * In this process's namespace of libpgverify: point libpq's own dynamic
- * symbols for `hooks` at pgverify's functions (so dlsym() on libpq,
- * RTLD_DEEPBIND and late binding find them), rebind every object already
- * bound to libpq's functions, and route libpq's getenv() and fopen() to
- * replay.c.  Then check that lookups find pgverify.  0, or -1 with `err`:
- * the caller must refuse every connection.
- */
-int pgv_bind(const struct pgv_hook *hooks, size_t n, char *err,
-	     size_t errlen);
+/* Whether the object is a libpq (it defines libpq's connection functions
+ * and PQconninfo(), which pgverify does not). */
+int pgv_bind_is_libpq(const struct pgv_elf *obj);
+
+/* The copy's own functions for each hook (NULL where it has none), read
+ * from its symbol table before anything is redirected. */
+void pgv_bind_reals(const struct pgv_elf *pq, const void *reals[PGV_NHOOKS]);
+
+/* Route the copy's getenv() and fopen() to replay.c.  0, or -1 with err. */
+int pgv_bind_inputs(const struct pgv_elf *pq, char *err, size_t errlen);
+
+/* Point the copy's dynamic symbols for the hooks at `stubs` (every later
+ * lookup in the copy).  0, or -1 with err: the copy stays reachable. */
+int pgv_bind_symbols(const struct pgv_elf *pq, const void *const *stubs,
+		     char *err, size_t errlen);
+
+/* Every object of pgverify's namespace whose GOT holds one of `reals`
+ * holds the matching stub instead.  0, or -1 with err. */
+int pgv_bind_rebind(const void *const *reals, const void *const *stubs,
+		    char *err, size_t errlen);
+
+/* dlsym() on the copy at `path` now finds `stubs`.  0, or -1 with err. */
+int pgv_bind_check(const char *path, const void *const *stubs, char *err,
+		   size_t errlen);
 
 /*
  * After dlmopen() returned `handle`: if its namespace holds a libpq and
- * no pgverify, load pgverify there too (its constructor then binds that
- * libpq).  0, or -1 with `err`: the caller must not hand out `handle`.
+ * no pgverify, load pgverify there too (its constructor then binds the
+ * copies there).  0, or -1 with `err`: the caller must not hand out
+ * `handle`.
  */
 int pgv_bind_namespace(void *handle, char *err, size_t errlen);
 

@@ -107,11 +107,12 @@ static void find_given(const struct pgv_request *r, char *given[NGIVEN])
 		if (!v)
 			continue;
 		if (expand && strcmp(k, "dbname") == 0) {
-			PQconninfoOption *opts = PQconninfoParse(v, NULL);
+			PQconninfoOption *opts = r->pq->conninfo_parse(v, NULL);
 			expand = 0;
 			for (PQconninfoOption *o = opts; o && o->keyword; o++)
 				set_given(given, o->keyword, o->val);
-			PQconninfoFree(opts);
+			if (opts)
+				r->pq->conninfo_free(opts);
 		}
 		set_given(given, k, v);
 	}
@@ -176,10 +177,10 @@ static int find_origins(const struct pgv_request *r,
 	return 0;
 }
 
-int pgv_settings_from_conn(PGconn *conn, const struct pgv_request *r,
-			   pgverify_settings *out)
+int pgv_settings_from_conn(const struct pgv_libpq *pq, PGconn *conn,
+			   const struct pgv_request *r, pgverify_settings *out)
 {
-	PQconninfoOption *opts = PQconninfo(conn);
+	PQconninfoOption *opts = pq->conninfo(conn);
 	int rc = opts ? 0 : -1;
 
 	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
@@ -189,7 +190,8 @@ int pgv_settings_from_conn(PGconn *conn, const struct pgv_request *r,
 	}
 	if (rc == 0 && r)
 		rc = find_origins(r, opts, out);
-	PQconninfoFree(opts);
+	if (opts)
+		pq->conninfo_free(opts);
 	return rc;
 }
 
@@ -219,7 +221,7 @@ static PGconn *run_probe(const struct pgv_request *r, const char *raise)
 			val[i] = raise;
 		}
 		conn =
-		    pgv_libpq.connect_start_params(kw, val, r->expand_dbname);
+		    r->pq->connect_start_params(kw, val, r->expand_dbname);
 	}
 	free(kw);
 	free(val);
@@ -227,10 +229,10 @@ static PGconn *run_probe(const struct pgv_request *r, const char *raise)
 }
 
 /* Whether libpq stopped at the probe, having read everything before it. */
-static int stopped_at_probe(PGconn *conn)
+static int stopped_at_probe(const struct pgv_libpq *pq, PGconn *conn)
 {
-	return conn && PQstatus(conn) == CONNECTION_BAD &&
-	       strstr(PQerrorMessage(conn), PROBE_VALUE);
+	return conn && pq->status(conn) == CONNECTION_BAD &&
+	       strstr(pq->error_message(conn), PROBE_VALUE);
 }
 
 /*
@@ -244,9 +246,9 @@ static int stopped_at_probe(PGconn *conn)
 static int fixed_by_verify_full(const struct pgv_request *r)
 {
 	PGconn *raised = run_probe(r, "verify-full");
-	int fixed = stopped_at_probe(raised);
+	int fixed = stopped_at_probe(r->pq, raised);
 
-	PQfinish(raised);
+	r->pq->finish(raised);
 	return fixed;
 }
 
@@ -257,29 +259,29 @@ int pgv_request_merge(const struct pgv_request *r, pgverify_settings *out,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (r->error[0] || pgv_real_init() < 0) {
-		snprintf(err, errlen, "%s",
-			 r->error[0] ? r->error : "libpq not found");
+	if (r->error[0]) {
+		snprintf(err, errlen, "%s", r->error);
 		return -1;
 	}
 	conn = run_probe(r, NULL);
 	if (!conn) {
 		snprintf(err, errlen, "out of memory");
-	} else if (PQstatus(conn) != CONNECTION_BAD) {
+	} else if (r->pq->status(conn) != CONNECTION_BAD) {
 		snprintf(err, errlen,
 			 "this libpq (%d) accepted an invalid %s; "
 			 "pgverify cannot read its options safely",
-			 PQlibVersion(), PROBE_KEYWORD);
-	} else if (!stopped_at_probe(conn) && !fixed_by_verify_full(r)) {
-		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+			 r->pq->version, PROBE_KEYWORD);
+	} else if (!stopped_at_probe(r->pq, conn) && !fixed_by_verify_full(r)) {
+		snprintf(err, errlen, "%s", r->pq->error_message(conn));
 		err[strcspn(err, "\n")] = '\0';
 		pgv_mask_secrets(err, errlen);
-	} else if (pgv_settings_from_conn(conn, r, out) < 0) {
+	} else if (pgv_settings_from_conn(r->pq, conn, r, out) < 0) {
 		snprintf(err, errlen, "out of memory");
 	} else {
 		rc = 0;
 	}
-	PQfinish(conn);
+	if (conn)
+		r->pq->finish(conn);
 	if (rc < 0)
 		pgverify_settings_clear(out);
 	return rc;
@@ -295,29 +297,4 @@ void pgverify_settings_clear(pgverify_settings *s)
 	free(s->gssencmode);
 	free(s->service);
 	memset(s, 0, sizeof(*s));
-}
-
-int pgverify_merge_params(const char *const *keywords,
-			  const char *const *values, int expand_dbname,
-			  pgverify_settings *out, char *err, size_t errlen)
-{
-	struct pgv_request r;
-	int rc;
-
-	pgv_request_params(&r, keywords, values, expand_dbname);
-	rc = pgv_request_merge(&r, out, err, errlen);
-	pgv_request_free(&r);
-	return rc;
-}
-
-int pgverify_merge_conninfo(const char *conninfo, pgverify_settings *out,
-			    char *err, size_t errlen)
-{
-	struct pgv_request r;
-	int rc;
-
-	pgv_request_conninfo(&r, conninfo);
-	rc = pgv_request_merge(&r, out, err, errlen);
-	pgv_request_free(&r);
-	return rc;
 }

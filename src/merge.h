@@ -18,7 +18,7 @@ int pgv_request_merge(const struct pgv_request *r, pgverify_settings *out,
 /* The options the policy reads, as `conn` holds them after libpq's merge
  * of request `r`, with where each came from (unknown if `r` is NULL).
  * 0, or -1 (out of memory); release with pgverify_settings_clear(). */
-int pgv_settings_from_conn(PGconn *conn, const struct pgv_request *r,
-			   pgverify_settings *out);
+int pgv_settings_from_conn(const struct pgv_libpq *pq, PGconn *conn,
+			   const struct pgv_request *r, pgverify_settings *out);
 
 #endif

@@ -163,10 +163,11 @@ static pgverify_verdict report(pgverify_plan *out, pgverify_verdict would)
 	return out->verdict = PGVERIFY_LEAVE;
 }
 
-/* This process's context: libpq's version, OpenSSL's CA file, `caller`. */
-static pgverify_context process_context(const char *caller)
+/* This process's context: the copy's libpq version, OpenSSL's CA file,
+ * the caller's file. */
+static pgverify_context process_context(int libpq_version, const char *caller)
 {
-	return (pgverify_context){PQlibVersion(), pgverify_system_bundle(),
+	return (pgverify_context){libpq_version, pgverify_system_bundle(),
 				  caller};
 }
 
@@ -195,7 +196,7 @@ pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
 pgverify_verdict pgv_plan(const pgverify_config *cfg,
 			  const struct pgv_request *req, pgverify_plan *out)
 {
-	pgverify_context ctx = process_context(req->caller);
+	pgverify_context ctx = process_context(req->pq->version, req->caller);
 	char err[1024];
 
 	memset(out, 0, sizeof(*out));
@@ -209,18 +210,6 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg,
 		snprintf(out->reason, sizeof(out->reason), "out of memory");
 		return refuse_plan(out);
 	}
-	return out->verdict;
-}
-
-pgverify_verdict pgverify_plan_conninfo(const pgverify_config *cfg,
-					const char *conninfo,
-					pgverify_plan *out)
-{
-	struct pgv_request req;
-
-	pgv_request_conninfo(&req, conninfo);
-	pgv_plan(cfg, &req, out);
-	pgv_request_free(&req);
 	return out->verdict;
 }
 
@@ -245,11 +234,11 @@ static int already_enforced(const pgverify_settings *s,
 }
 
 pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
-				  pgverify_plan *out)
+				  int libpq_version, pgverify_plan *out)
 {
 	const pgverify_decision *d = &out->decision;
 	const pgverify_settings *s = &out->settings;
-	pgverify_context ctx = process_context(NULL);
+	pgverify_context ctx = process_context(libpq_version, NULL);
 
 	describe_hosts(s, out->hosts, sizeof(out->hosts));
 	pgverify_decide(cfg, s, &ctx, &out->decision);

@@ -32,6 +32,6 @@ pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
  * enforced"; anything short of that is REFUSE, saying what to set.
  */
 pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
-				  pgverify_plan *out);
+				  int libpq_version, pgverify_plan *out);
 
 #endif

@@ -1,80 +1,144 @@
 /*
- * Finding the real libpq.  dlsym(RTLD_NEXT) finds the next definition after
- * the object holding this code; that works even when the program loaded
- * libpq with RTLD_LOCAL because libpgverify itself carries NEEDED libpq.so.5.
- * If that ever fails, libpq may still be loaded privately: ask it by name
- * with RTLD_NOLOAD, which never loads a second copy.
+ * One libpq file's real functions, and the two things pgverify does to a
+ * PGconn of that file: a refused connection made without touching the
+ * network, and pgverify's reason in its error message.  Everything is done
+ * with that copy's own functions: a PGconn made by one libpq never
+ * reaches another.
  */
 #include "real.h"
-#include "log.h"
+#include "dyntab.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdlib.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
 
-struct pgv_libpq pgv_libpq;
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int resolved;
-
-int pgv_real_is_own(void *fn)
+static void *find(const struct pgv_elf *obj, const char *name)
 {
-	Dl_info mine, theirs;
+	const ElfW(Sym) *sym = pgv_elf_lookup(obj, name);
 
-	if (!dladdr((void *)pgv_real_is_own, &mine) || !dladdr(fn, &theirs))
-		return 0;
-	return mine.dli_fbase == theirs.dli_fbase;
+	return sym ? (void *)(obj->base + sym->st_value) : NULL;
 }
 
-static void *lookup(const char *name)
+int pgv_libpq_resolve(struct pgv_libpq *pq, const struct pgv_elf *obj,
+		      char *err, size_t errlen)
 {
-	void *fn = dlsym(RTLD_NEXT, name);
+	static const struct {
+		const char *name;
+		size_t offset;
+	} fns[] = {
+#define FN(member, name) {name, offsetof(struct pgv_libpq, member)}
+	    FN(connectdb, "PQconnectdb"),
+	    FN(connectdb_params, "PQconnectdbParams"),
+	    FN(connect_start, "PQconnectStart"),
+	    FN(connect_start_params, "PQconnectStartParams"),
+	    FN(setdb_login, "PQsetdbLogin"),
+	    FN(ping, "PQping"),
+	    FN(ping_params, "PQpingParams"),
+	    FN(connect_poll, "PQconnectPoll"),
+	    FN(conninfo, "PQconninfo"),
+	    FN(conninfo_parse, "PQconninfoParse"),
+	    FN(conninfo_free, "PQconninfoFree"),
+	    FN(freemem, "PQfreemem"),
+	    FN(status, "PQstatus"),
+	    FN(error_message, "PQerrorMessage"),
+	    FN(finish, "PQfinish"),
+	    FN(lib_version, "PQlibVersion"),
+	    FN(host, "PQhost"),
+	    FN(ssl_in_use, "PQsslInUse"),
+	    FN(ssl_struct, "PQsslStruct"),
+#undef FN
+	};
 
-	if (!fn) {
-		void *h = dlopen("libpq.so.5", RTLD_LAZY | RTLD_NOLOAD);
-		if (h) {
-			fn = dlsym(h, name);
-			dlclose(h);
+	for (size_t i = 0; i < sizeof(fns) / sizeof(*fns); i++) {
+		void *fn = find(obj, fns[i].name);
+		if (!fn) {
+			snprintf(err, errlen, "%s does not define %s",
+				 obj->name, fns[i].name);
+			return -1;
+		}
+		memcpy((char *)pq + fns[i].offset, &fn, sizeof(fn));
+	}
+	pq->append_buffer = (void (*)(void *, const char *))find(
+	    obj, "appendPQExpBufferStr");
+	pq->reset_buffer = (void (*)(void *))find(obj, "resetPQExpBuffer");
+	pq->version = pq->lib_version();
+	return 0;
+}
+
+/* libpq's PQExpBufferData, which PQerrorMessage() returns the data of. */
+struct expbuf {
+	char *data;
+	size_t len, maxlen;
+};
+
+/*
+ * From a PGconn libpq failed without connecting: the word that holds
+ * PQerrorMessage()'s pointer, followed by its length.
+ */
+void pgv_libpq_find_error(struct pgv_libpq *pq)
+{
+	const char *kw[] = {"pgverify-no-such-option", NULL};
+	const char *val[] = {"x", NULL}; /* empty values are skipped */
+	PGconn *c = pq->connect_start_params(kw, val, 0);
+	const char *msg = c ? pq->error_message(c) : NULL;
+	size_t size = c ? malloc_usable_size(c) : 0;
+
+	for (size_t off = 0; msg && *msg && off + sizeof(struct expbuf) <= size;
+	     off += sizeof(void *)) {
+		const struct expbuf *b = (const void *)((const char *)c + off);
+		if (b->data == msg && b->len == strlen(msg)) {
+			pq->error_offset = off;
+			break;
 		}
 	}
-	if (fn && pgv_real_is_own(fn)) {
-		pgv_log(PGV_LOG_ERROR,
-			"resolving libpq's %s found pgverify's own function; "
-			"refusing to recurse (is libpgverify loaded twice?)",
-			name);
-		abort();
-	}
-	if (!fn)
-		pgv_log(PGV_LOG_ERROR,
-			"libpq's %s was not found: every "
-			"connection will be refused",
-			name);
-	return fn;
+	pq->finish(c);
 }
 
-static int resolve(void **member, const char *name)
+/* conn's error buffer, once found and only while it is the one
+ * PQerrorMessage() returns; else NULL. */
+static struct expbuf *error_buffer(const struct pgv_libpq *pq, PGconn *conn)
 {
-	return (*member = lookup(name)) != NULL;
+	struct expbuf *b =
+	    pq->error_offset ? (void *)((char *)conn + pq->error_offset) : NULL;
+
+	return b && pq->append_buffer && b->data == pq->error_message(conn)
+		   ? b
+		   : NULL;
 }
 
-static void resolve_all(void)
+void pgv_libpq_set_error(const struct pgv_libpq *pq, PGconn *conn,
+			 const char *reason, int replace)
 {
-	struct pgv_libpq *l = &pgv_libpq;
+	char msg[2200];
+	struct expbuf *b = error_buffer(pq, conn);
 
-	resolved =
-	    resolve((void **)&l->connectdb, "PQconnectdb") &&
-	    resolve((void **)&l->connectdb_params, "PQconnectdbParams") &&
-	    resolve((void **)&l->connect_start, "PQconnectStart") &&
-	    resolve((void **)&l->connect_start_params,
-		    "PQconnectStartParams") &&
-	    resolve((void **)&l->setdb_login, "PQsetdbLogin") &&
-	    resolve((void **)&l->ping, "PQping") &&
-	    resolve((void **)&l->ping_params, "PQpingParams") &&
-	    resolve((void **)&l->connect_poll, "PQconnectPoll");
+	if (!b || (replace && !pq->reset_buffer))
+		return;
+	if (replace)
+		pq->reset_buffer(b);
+	snprintf(msg, sizeof(msg), "pgverify refused this connection: %s\n",
+		 reason);
+	pq->append_buffer(b, msg);
 }
 
-int pgv_real_init(void)
+/*
+ * libpq has no public way to make a failed PGconn, so one is made from an
+ * unknown keyword, which libpq rejects in option parsing before anything
+ * else.  Its message ("invalid connection option ...") is then replaced by
+ * the reason alone; where the buffer is unknown, the keyword itself is the
+ * reason, so the message still says it.
+ */
+PGconn *pgv_libpq_refused(const struct pgv_libpq *pq, const char *reason)
 {
-	pthread_once(&once, resolve_all);
-	return resolved ? 0 : -1;
+	char keyword[2100];
+	const char *kw[] = {keyword, NULL};
+	const char *val[] = {"refused", NULL};
+	PGconn *conn;
+
+	snprintf(keyword, sizeof(keyword),
+		 "pgverify refused this connection: %s", reason);
+	conn = pq->connect_start_params(kw, val, 0);
+	if (conn)
+		pgv_libpq_set_error(pq, conn, reason, 1);
+	return conn;
 }

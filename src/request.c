@@ -36,18 +36,21 @@ static int push(struct pgv_request *r, const char *keyword, const char *value)
 	return 0;
 }
 
-static void init(struct pgv_request *r, int expand_dbname)
+static void init(struct pgv_request *r, const struct pgv_libpq *pq,
+		 int expand_dbname)
 {
 	memset(r, 0, sizeof(*r));
+	r->pq = pq;
 	r->expand_dbname = expand_dbname;
 	push(r, NULL, NULL); /* an empty, terminated array */
 	r->n = 0;
 }
 
-void pgv_request_params(struct pgv_request *r, const char *const *keywords,
-			const char *const *values, int expand_dbname)
+void pgv_request_params(struct pgv_request *r, const struct pgv_libpq *pq,
+			const char *const *keywords, const char *const *values,
+			int expand_dbname)
 {
-	init(r, expand_dbname);
+	init(r, pq, expand_dbname);
 	for (size_t i = 0; keywords && keywords[i]; i++)
 		if (push(r, keywords[i], values ? values[i] : NULL) < 0)
 			return;
@@ -57,19 +60,20 @@ void pgv_request_params(struct pgv_request *r, const char *const *keywords,
  * PQconnectdb(s) and PQconnectdbParams() of the options PQconninfoParse(s)
  * finds are the same connection: both are libpq's parse plus its defaults.
  */
-void pgv_request_conninfo(struct pgv_request *r, const char *conninfo)
+void pgv_request_conninfo(struct pgv_request *r, const struct pgv_libpq *pq,
+			  const char *conninfo)
 {
 	char *msg = NULL;
 
-	init(r, 0);
-	r->parsed = PQconninfoParse(conninfo ? conninfo : "", &msg);
+	init(r, pq, 0);
+	r->parsed = pq->conninfo_parse(conninfo ? conninfo : "", &msg);
 	if (!r->parsed) {
 		snprintf(r->error, sizeof(r->error), "%s",
 			 msg ? msg : "out of memory");
 		r->error[strcspn(r->error, "\n")] = '\0';
 		/* libpq's parse errors quote the string, password and all. */
 		pgv_mask_secrets(r->error, sizeof(r->error));
-		PQfreemem(msg);
+		pq->freemem(msg);
 		return;
 	}
 	for (PQconninfoOption *o = r->parsed; o->keyword; o++)
@@ -83,7 +87,8 @@ void pgv_request_conninfo(struct pgv_request *r, const char *conninfo)
  * expand_dbname and dbname first does exactly that.  Empty arguments are
  * ignored by both.  pgtty has been ignored by libpq since version 14.
  */
-void pgv_request_setdb(struct pgv_request *r, const char *host,
+void pgv_request_setdb(struct pgv_request *r, const struct pgv_libpq *pq,
+		       const char *host,
 		       const char *port, const char *options,
 		       const char *dbname, const char *user,
 		       const char *password)
@@ -92,7 +97,7 @@ void pgv_request_setdb(struct pgv_request *r, const char *host,
 				  "options", "user", "password"};
 	const char *const val[] = {dbname, host, port, options, user, password};
 
-	init(r, 1);
+	init(r, pq, 1);
 	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
 		if (val[i] && push(r, kw[i], val[i]) < 0)
 			return;
@@ -102,6 +107,7 @@ void pgv_request_free(struct pgv_request *r)
 {
 	free(r->keywords);
 	free(r->values);
-	PQconninfoFree(r->parsed);
+	if (r->parsed)
+		r->pq->conninfo_free(r->parsed);
 	memset(r, 0, sizeof(*r));
 }

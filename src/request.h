@@ -8,10 +8,13 @@
 
 #include "pgverify.h"
 
+#include "real.h"
+
 #include <libpq-fe.h>
 #include <stddef.h>
 
 struct pgv_request {
+	const struct pgv_libpq *pq; /* the copy the call goes to */
 	const char **keywords; /* NULL-terminated, parallel to values */
 	const char **values;
 	size_t n, cap;
@@ -22,10 +25,13 @@ struct pgv_request {
 	    *caller; /* the file of the code that called libpq, or NULL */
 };
 
-void pgv_request_params(struct pgv_request *r, const char *const *keywords,
+void pgv_request_params(struct pgv_request *r, const struct pgv_libpq *pq,
+			const char *const *keywords,
 			const char *const *values, int expand_dbname);
-void pgv_request_conninfo(struct pgv_request *r, const char *conninfo);
-void pgv_request_setdb(struct pgv_request *r, const char *host,
+void pgv_request_conninfo(struct pgv_request *r, const struct pgv_libpq *pq,
+			  const char *conninfo);
+void pgv_request_setdb(struct pgv_request *r, const struct pgv_libpq *pq,
+		       const char *host,
 		       const char *port, const char *options,
 		       const char *dbname, const char *user,
 		       const char *password);

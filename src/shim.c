@@ -1,19 +1,20 @@
 /*
- * Process state of the preloaded or linked library: the configuration and
- * the bindings (bind.c), set up once (pthread_once, from a constructor and
- * from every entry), and the route each connection takes, decided by
- * pgv_plan().
+ * Process state of the preloaded or linked library: the configuration,
+ * read once when the process first uses libpq (pthread_once), and the
+ * route each connection takes, decided by pgv_plan().  The libpq copies
+ * are bound at start and as they are loaded (copies.c); a process that
+ * never uses libpq reads no file and writes nothing.
  */
 #include "shim.h"
 #include "audit.h"
 #include "config.h"
+#include "copies.h"
 #include "forklock.h"
 #include "log.h"
 #include "merge.h"
 #include "plan.h"
 #include "real.h"
 
-#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +25,6 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pgverify_config *config; /* NULL: config_error says why */
 static char config_error[1024];
-static char bind_error[1024]; /* non-empty: refuse every connection */
-static size_t error_offset;   /* of PGconn's error buffer; 0: unknown */
-static void (*append_error)(void *buf, const char *str);
-static void (*reset_error)(void *buf);
 
 /* The calls being forwarded on this thread, innermost first; this thread
  * alone reads and writes it. */
@@ -54,57 +51,6 @@ static void configure_logging(void)
 	pgv_log_configure(level, target);
 }
 
-/* libpq's PQExpBufferData, which PQerrorMessage() returns the data of. */
-struct expbuf {
-	char *data;
-	size_t len, maxlen;
-};
-
-/*
- * Where a PGconn keeps its error message, found once from a PGconn libpq
- * failed without connecting: the word that holds PQerrorMessage()'s
- * pointer, followed by its length.  Used only to say why the backstop
- * failed an attempt; unknown means no message, never a different answer.
- */
-static void find_error_buffer(void)
-{
-	const char *kw[] = {"pgverify-no-such-option", NULL};
-	const char *val[] = {"x", NULL}; /* empty values are skipped */
-	PGconn *c = pgv_libpq.connect_start_params(kw, val, 0);
-	const char *msg = c ? PQerrorMessage(c) : NULL;
-	size_t size = c ? malloc_usable_size(c) : 0;
-
-	append_error = (void (*)(void *, const char *))dlsym(
-	    RTLD_NEXT, "appendPQExpBufferStr");
-	reset_error = (void (*)(void *))dlsym(RTLD_NEXT, "resetPQExpBuffer");
-	for (size_t off = 0; msg && *msg && off + sizeof(struct expbuf) <= size;
-	     off += sizeof(void *)) {
-		const struct expbuf *b = (const void *)((const char *)c + off);
-		if (b->data == msg && b->len == strlen(msg)) {
-			error_offset = off;
-			break;
-		}
-	}
-	PQfinish(c);
-}
-
-static void bind_hooks(void)
-{
-	size_t n;
-	const struct pgv_hook *hooks;
-
-	if (pgv_real_init() < 0) {
-		snprintf(bind_error, sizeof(bind_error),
-			 "libpq's connection functions were not found");
-		return;
-	}
-	hooks = pgv_hooks(&n);
-	if (pgv_bind(hooks, n, bind_error, sizeof(bind_error)) < 0 &&
-	    !bind_error[0])
-		snprintf(bind_error, sizeof(bind_error), "binding failed");
-	find_error_buffer();
-}
-
 static void open_audit(void)
 {
 	char err[1200];
@@ -116,24 +62,20 @@ static void open_audit(void)
 
 static void init(void)
 {
-	bind_hooks();
 	config =
 	    pgverify_config_load_default(config_error, sizeof(config_error));
 	configure_logging();
 	open_audit();
-	if (bind_error[0])
-		pgv_log(PGV_LOG_ERROR,
-			"%s: every connection of this program will be refused",
-			bind_error);
-	pgv_debug("initialised: config %s, libpq %d",
+	pgv_debug("initialised: config %s",
 		  config ? (config->path ? config->path : "built-in defaults")
-			 : "FAILED",
-		  PQlibVersion());
+			 : "FAILED");
 }
 
+/* The copies already loaded are bound before the program's code runs;
+ * the rest as they arrive (loader.c). */
 __attribute__((constructor)) static void shim_constructor(void)
 {
-	pthread_once(&once, init);
+	pgv_copies_refresh();
 }
 
 static void log_change(const pgverify_plan *p)
@@ -166,9 +108,10 @@ static enum pgv_route decide(struct pgv_shim_call *sc,
 {
 	pgverify_plan *plan = &sc->plan;
 	enum pgv_route route = PGV_ROUTE_REFUSED;
+	const char *refusal = pgv_copy_refusal(req->pq);
 
-	if (bind_error[0]) {
-		snprintf(sc->reason, sizeof(sc->reason), "%s", bind_error);
+	if (refusal) {
+		snprintf(sc->reason, sizeof(sc->reason), "%s", refusal);
 		if ((sc->audit = new_record(NULL)))
 			pgv_audit_refused(sc->audit, sc->reason);
 		return route;
@@ -211,11 +154,13 @@ static void log_report(const struct pgv_audit *a)
 			a->would_verify_error);
 }
 
-/* The attempt of record `a` ended (conn NULL: its end was not seen). */
-static void finish(struct pgv_audit *a, PGconn *conn)
+/* The attempt of record `a` ended (conn, of copy `pq`, NULL: its end was
+ * not seen). */
+static void finish(struct pgv_audit *a, const struct pgv_libpq *pq,
+		   PGconn *conn)
 {
 	if (conn)
-		pgv_audit_end(a, conn);
+		pgv_audit_end(a, pq, conn);
 	log_report(a);
 	pgv_audit_emit(a);
 	free(a);
@@ -230,6 +175,7 @@ static void finish(struct pgv_audit *a, PGconn *conn)
 #define PENDING_MAX 64
 static struct {
 	PGconn *conn;
+	const struct pgv_libpq *pq;
 	struct pgv_audit *audit;
 } pending[PENDING_MAX];
 static size_t npending;
@@ -262,7 +208,8 @@ static struct pgv_audit *pending_take(PGconn *conn)
 
 /* A record displaced (its PGconn's address reused, or the table full) is
  * written with no outcome. */
-static void pending_add(PGconn *conn, struct pgv_audit *a)
+static void pending_add(const struct pgv_libpq *pq, PGconn *conn,
+			struct pgv_audit *a)
 {
 	struct pgv_audit *old;
 
@@ -271,14 +218,15 @@ static void pending_add(PGconn *conn, struct pgv_audit *a)
 	if (!old && npending == PENDING_MAX)
 		old = pending_take(NULL);
 	pending[npending].conn = conn;
+	pending[npending].pq = pq;
 	pending[npending].audit = a;
 	__atomic_store_n(&npending, npending + 1, __ATOMIC_RELAXED);
 	pgv_fork_unlock(&pending_lock);
 	if (old)
-		finish(old, NULL);
+		finish(old, NULL, NULL);
 }
 
-void pgv_shim_poll_ended(PGconn *conn)
+void pgv_shim_poll_ended(const struct pgv_libpq *pq, PGconn *conn)
 {
 	struct pgv_audit *a;
 
@@ -288,7 +236,7 @@ void pgv_shim_poll_ended(PGconn *conn)
 	a = pending_take(conn);
 	pgv_fork_unlock(&pending_lock);
 	if (a)
-		finish(a, conn);
+		finish(a, pq, conn);
 }
 
 /* At exit, what never ended is still recorded. */
@@ -302,7 +250,7 @@ __attribute__((destructor)) static void flush_pending(void)
 		pgv_fork_unlock(&pending_lock);
 		if (!a)
 			break;
-		finish(a, NULL);
+		finish(a, NULL, NULL);
 	}
 }
 
@@ -313,10 +261,10 @@ void pgv_shim_connected(struct pgv_shim_call *sc, PGconn *conn, int started)
 	sc->audit = NULL;
 	if (!a)
 		return;
-	if (started && conn && PQstatus(conn) != CONNECTION_BAD)
-		pending_add(conn, a);
+	if (started && conn && sc->pq->status(conn) != CONNECTION_BAD)
+		pending_add(sc->pq, conn, a);
 	else
-		finish(a, conn);
+		finish(a, sc->pq, conn);
 }
 
 void pgv_shim_pinged(struct pgv_shim_call *sc, PGPing ping)
@@ -324,7 +272,7 @@ void pgv_shim_pinged(struct pgv_shim_call *sc, PGPing ping)
 	if (!sc->audit)
 		return;
 	pgv_audit_end_ping(sc->audit, ping);
-	finish(sc->audit, NULL);
+	finish(sc->audit, NULL, NULL);
 	sc->audit = NULL;
 }
 
@@ -335,6 +283,7 @@ enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
 
 	pthread_once(&once, init);
 	memset(&sc->plan, 0, sizeof(sc->plan));
+	sc->pq = req->pq;
 	sc->forwarded = NULL;
 	sc->audit = NULL;
 	sc->reason[0] = '\0';
@@ -355,7 +304,7 @@ enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
 	if (route == PGV_ROUTE_REFUSED) {
 		pgv_log(PGV_LOG_WARNING, "refused: %s", sc->reason);
 		if (sc->audit)
-			finish(sc->audit, NULL);
+			finish(sc->audit, NULL, NULL);
 		sc->audit = NULL;
 	} else {
 		pgv_replay_switch(&sc->replay);
@@ -381,39 +330,14 @@ int pgv_shim_is_forwarded(const void *args)
 	return args && innermost && innermost->forwarded == args;
 }
 
-/* conn's error buffer, once found and only while it is the one
- * PQerrorMessage() returns; else NULL. */
-static struct expbuf *error_buffer(PGconn *conn)
-{
-	struct expbuf *b =
-	    error_offset ? (void *)((char *)conn + error_offset) : NULL;
-
-	return b && append_error && b->data == PQerrorMessage(conn) ? b : NULL;
-}
-
-/* Put "pgverify refused this connection: REASON" in conn's message:
- * appended to what libpq said, or (replace) instead of it. */
-static void set_error(PGconn *conn, const char *reason, int replace)
-{
-	char msg[2200];
-	struct expbuf *b = error_buffer(conn);
-
-	if (!b || (replace && !reset_error))
-		return;
-	if (replace)
-		reset_error(b);
-	snprintf(msg, sizeof(msg), "pgverify refused this connection: %s\n",
-		 reason);
-	append_error(b, msg);
-}
-
 /*
  * The record of an attempt the backstop saw start: one libpq began without
  * the hooks (a caller past every symbol table, PQreset()).  An attempt of
  * a call the hooks are forwarding, or one already waiting in the table, has
  * its record.  A refusal is written at once; the rest when the poll ends.
  */
-static void record_started(PGconn *conn, const pgverify_plan *plan)
+static void record_started(const struct pgv_libpq *pq, PGconn *conn,
+			   const pgverify_plan *plan)
 {
 	struct pgv_audit *a;
 	int known;
@@ -426,80 +350,37 @@ static void record_started(PGconn *conn, const pgverify_plan *plan)
 	if (known || !(a = new_record(plan)))
 		return;
 	if (plan->verdict == PGVERIFY_REFUSE)
-		finish(a, NULL);
+		finish(a, NULL, NULL);
 	else
-		pending_add(conn, a);
+		pending_add(pq, conn, a);
 }
 
-int pgv_shim_check_started(PGconn *conn)
+int pgv_shim_check_started(const struct pgv_libpq *pq, PGconn *conn)
 {
 	pgverify_plan plan;
 	pgverify_verdict verdict = PGVERIFY_REFUSE;
+	const char *refusal;
 
 	pthread_once(&once, init);
-	if (!conn || PQstatus(conn) != CONNECTION_NEEDED)
+	if (!conn || pq->status(conn) != CONNECTION_NEEDED)
 		return 0;
 	memset(&plan, 0, sizeof(plan));
-	if (bind_error[0])
-		snprintf(plan.reason, sizeof(plan.reason), "%s", bind_error);
+	if ((refusal = pgv_copy_refusal(pq)))
+		snprintf(plan.reason, sizeof(plan.reason), "%s", refusal);
 	else if (!config)
 		snprintf(plan.reason, sizeof(plan.reason),
 			 "bad configuration: %s", config_error);
-	else if (pgv_settings_from_conn(conn, NULL, &plan.settings) < 0)
+	else if (pgv_settings_from_conn(pq, conn, NULL, &plan.settings) < 0)
 		snprintf(plan.reason, sizeof(plan.reason), "out of memory");
 	else
-		verdict = pgv_plan_started(config, &plan);
+		verdict = pgv_plan_started(config, pq->version, &plan);
 	if (verdict == PGVERIFY_REFUSE) {
 		pgv_log(PGV_LOG_WARNING, "refused: %s", plan.reason);
-		set_error(conn, plan.reason, 0);
+		pgv_libpq_set_error(pq, conn, plan.reason, 0);
 	}
 	plan.verdict = verdict;
 	if (config)
-		record_started(conn, &plan);
+		record_started(pq, conn, &plan);
 	pgverify_plan_clear(&plan);
 	return verdict == PGVERIFY_REFUSE ? -1 : 0;
-}
-
-/*
- * libpq has no public way to make a failed PGconn, so one is made from an
- * unknown keyword, which libpq rejects in option parsing before anything
- * else.  Its message ("invalid connection option ...") is then replaced by
- * the reason alone; where the buffer is unknown, the keyword itself is the
- * reason, so the message still says it.
- */
-PGconn *pgv_shim_refused(const char *reason)
-{
-	char keyword[2100];
-	const char *kw[] = {keyword, NULL};
-	const char *val[] = {"refused", NULL};
-	PGconn *conn;
-
-	if (!pgv_libpq.connect_start_params)
-		return NULL;
-	snprintf(keyword, sizeof(keyword),
-		 "pgverify refused this connection: %s", reason);
-	conn = pgv_libpq.connect_start_params(kw, val, 0);
-	if (conn)
-		set_error(conn, reason, 1);
-	return conn;
-}
-
-void *pgv_shim_dlmopen(Lmid_t lmid, const char *file, int mode)
-{
-	static void *(*real_dlmopen)(Lmid_t, const char *, int);
-	char err[1024];
-	void *h;
-
-	pthread_once(&once, init);
-	if (!real_dlmopen)
-		real_dlmopen = (void *(*)(Lmid_t, const char *, int))dlsym(
-		    RTLD_NEXT, "dlmopen");
-	h = real_dlmopen ? real_dlmopen(lmid, file, mode) : NULL;
-	if (h && pgv_bind_namespace(h, err, sizeof(err)) < 0) {
-		pgv_log(PGV_LOG_ERROR, "dlmopen(%s): %s", file ? file : "NULL",
-			err);
-		dlclose(h);
-		h = NULL;
-	}
-	return h;
 }

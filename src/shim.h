@@ -6,7 +6,7 @@
 #ifndef PGV_SHIM_H
 #define PGV_SHIM_H
 
-#include "bind.h"
+#include "real.h"
 #include "replay.h"
 #include "request.h"
 
@@ -18,11 +18,12 @@ struct pgv_audit;
 enum pgv_route {
 	PGV_ROUTE_ORIGINAL,  /* forward the program's own call untouched */
 	PGV_ROUTE_REWRITTEN, /* forward req's arrays to the *Params function */
-	PGV_ROUTE_REFUSED    /* do not connect: pgv_shim_refused(reason) */
+	PGV_ROUTE_REFUSED    /* do not connect: pgv_libpq_refused(reason) */
 };
 
 /* One call through pgverify, from pgv_shim_begin() to pgv_shim_end(). */
 struct pgv_shim_call {
+	const struct pgv_libpq *pq; /* the copy the call goes to */
 	struct pgv_replay replay; /* what libpq read while it was planned */
 	const void *forwarded;	  /* the argument handed on to libpq */
 	struct pgv_shim_call *outer;
@@ -51,7 +52,7 @@ void pgv_shim_connected(struct pgv_shim_call *sc, PGconn *conn, int started);
 /* The forwarded ping returned `ping`. */
 void pgv_shim_pinged(struct pgv_shim_call *sc, PGPing ping);
 /* PQconnectPoll() said PGRES_POLLING_OK or _FAILED for `conn`. */
-void pgv_shim_poll_ended(PGconn *conn);
+void pgv_shim_poll_ended(const struct pgv_libpq *pq, PGconn *conn);
 
 /* Whether `args` are those of the call pgverify is forwarding on this
  * thread right now: libpq calling from one entry point into another. */
@@ -62,16 +63,6 @@ int pgv_shim_is_forwarded(const void *args);
  * 0 if it may go ahead, -1 if not, after logging why and putting the reason
  * in its error message.  See PQconnectPoll in hooks.c.
  */
-int pgv_shim_check_started(PGconn *conn);
-
-/* A PGconn in CONNECTION_BAD whose error message carries `reason`, made
- * without touching the network; NULL if libpq itself is missing. */
-PGconn *pgv_shim_refused(const char *reason);
-
-/* dlmopen(), then pgverify in the new namespace: see bind.h. */
-void *pgv_shim_dlmopen(Lmid_t lmid, const char *file, int mode);
-
-/* The interposed functions, with libpq's own (hooks.c). */
-const struct pgv_hook *pgv_hooks(size_t *n);
+int pgv_shim_check_started(const struct pgv_libpq *pq, PGconn *conn);
 
 #endif

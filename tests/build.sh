@@ -7,14 +7,11 @@ set -u
 so=$abs_top_builddir/src/.libs/libpgverify.so
 command -v readelf >/dev/null || skip_all "no readelf"
 
-check "libpgverify.so carries NEEDED libpq.so.5 (dlsym RTLD_NEXT needs it)" \
-	"$(readelf -d "$so")" "NEEDED.*\[libpq\.so\.5\]"
-exported=$(nm -D --defined-only "$so" | awk '$2 == "T" || $2 == "D" || $2 == "B" { print $3 }' | sort | tr '\n' ' ')
-expected="PQconnectPoll PQconnectStart PQconnectStartParams PQconnectdb PQconnectdbParams PQping PQpingParams PQsetdbLogin dlmopen"
-check "exports exactly the eight interposed libpq names and dlmopen" \
-	"$(echo $(echo "$exported" | tr ' ' '\n' | grep -v '^pgverify_'))" "^$expected$"
-check_not "every other export is pgverify_ API" \
-	"$(echo "$exported" | tr ' ' '\n' | grep -Ev '^(PQ|pgverify_|dlmopen$|$)')" "."
+check_not "libpgverify.so carries no NEEDED libpq: each copy in the process is found and bound" \
+	"$(readelf -d "$so")" "NEEDED.*\[libpq"
+exported=$(nm -D --defined-only "$so" | awk '$2 == "T" || $2 == "D" || $2 == "B" || $2 == "i" { print $3 }' | sort | tr '\n' ' ')
+expected="PQconnectPoll PQconnectStart PQconnectStartParams PQconnectdb PQconnectdbParams PQping PQpingParams PQsetdbLogin dlmopen dlopen"
+check "exports exactly the eight interposed libpq names, dlopen and dlmopen" "$(echo $exported)" "^$expected$"
 for page in pgverify.1 pgverify.conf.5 libpgverify.3; do
 	if command -v groff >/dev/null; then
 		check "man page $page renders without warnings" \

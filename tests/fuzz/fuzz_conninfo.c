@@ -100,9 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (data[0] % 3 == 2) {
 		split_pairs(text, size - 1, kw, val);
-		pgv_request_params(&req, kw, val, (data[0] & 0x10) != 0);
+		pgv_request_params(&req, pgv_libpq_linked(), kw, val, (data[0] & 0x10) != 0);
 	} else {
-		pgv_request_conninfo(&req, text);
+		pgv_request_conninfo(&req, pgv_libpq_linked(), text);
 	}
 	pgv_plan(cfg, &req, &plan);
 	fuzz_check_plan(&plan, exempt, 1);

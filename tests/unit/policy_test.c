@@ -201,7 +201,7 @@ static int merge(const struct tcase *c, pgverify_settings *s, char *err,
 	case CONNINFO:
 		return pgverify_merge_conninfo(c->in[0], s, err, len);
 	case SETDB:
-		pgv_request_setdb(&r, c->in[0], c->in[1], c->in[2], c->in[3],
+		pgv_request_setdb(&r, pgv_libpq_linked(), c->in[0], c->in[1], c->in[2], c->in[3],
 				  c->in[4], c->in[5]);
 		rc = pgv_request_merge(&r, s, err, len);
 		pgv_request_free(&r);
