@@ -11,8 +11,10 @@
 #include "mask.h"
 #include "sslmode.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,18 @@ static void set_error(struct pgv_audit *a, const char *msg)
 	pgv_mask_secrets(a->error, sizeof(a->error));
 }
 
+/* Whether the copy's SSL objects are of pgverify's OpenSSL (a copy that
+ * ships its own, as npm's do, is not read for chain details). */
+static int shares_openssl(const struct pgv_libpq *pq)
+{
+	void *h = dlopen(pq->path, RTLD_LAZY | RTLD_NOLOAD);
+	int same = h && dlsym(h, "SSL_CTX_new") == (void *)SSL_CTX_new;
+
+	if (h)
+		dlclose(h);
+	return same;
+}
+
 static void end_tls(struct pgv_audit *a, const struct pgv_libpq *pq,
 		    PGconn *conn, void *ssl)
 {
@@ -113,7 +127,7 @@ static void end_tls(struct pgv_audit *a, const struct pgv_libpq *pq,
 	a->verified = a->verifying;
 	if (!a->bundle[0])
 		return;
-	if (!pq->shares_openssl) {
+	if (!shares_openssl(pq)) {
 		copy(a->would_verify_error, sizeof(a->would_verify_error),
 		     "not checked: this libpq carries its own OpenSSL");
 		return;

@@ -15,7 +15,6 @@
 #include "log.h"
 
 #include <link.h>
-#include <openssl/ssl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,17 +64,6 @@ static int slot_of_stub(const void *addr, enum pgv_entry entry)
 		if (pgv_stubs[k][entry] == addr)
 			return k;
 	return -1;
-}
-
-/* Whether the copy's SSL objects are of pgverify's OpenSSL. */
-static int shares_openssl(const char *path)
-{
-	void *h = pgv_loader_dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
-	int same = h && dlsym(h, "SSL_CTX_new") == (void *)SSL_CTX_new;
-
-	if (h)
-		dlclose(h);
-	return same;
 }
 
 /* A copy with no slot (or none of its own functions): its hooks are the
@@ -137,7 +125,6 @@ static void bind_copy(const struct link_map *lm, const struct pgv_elf *obj)
 	}
 	pq->path = lm->l_name;
 	pq->lm = lm;
-	pq->shares_openssl = shares_openssl(lm->l_name);
 	if (pgv_bind_inputs(obj, refusal[k], sizeof(refusal[k])) < 0)
 		pgv_log(PGV_LOG_ERROR,
 			"%s: every connection through it will be refused",
@@ -167,6 +154,13 @@ static void scan(void)
 				 PGV_CONNECTDB) < 0)
 			bind_copy(lm, &obj);
 	}
+}
+
+/* The copies already loaded are bound before the program's code runs;
+ * the rest as they arrive (loader.c). */
+__attribute__((constructor)) static void bind_at_start(void)
+{
+	pgv_copies_refresh();
 }
 
 void pgv_copies_refresh(void)

@@ -37,7 +37,6 @@ static void fill(void)
 	    .host = PQhost,
 	    .ssl_in_use = PQsslInUse,
 	    .ssl_struct = PQsslStruct,
-	    .shares_openssl = 1,
 	    .version = PQlibVersion(),
 	};
 }

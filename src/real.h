@@ -46,9 +46,6 @@ struct pgv_libpq {
 	/* Where a PGconn keeps its error message (pgv_libpq_find_error());
 	 * 0: unknown, so no message is added, never a different answer. */
 	size_t error_offset;
-	/* Its SSL objects are of pgverify's OpenSSL (a copy that ships its
-	 * own, as npm's do, is not read for audit chain details). */
-	int shares_openssl;
 	int version; /* PQlibVersion() */
 };
 

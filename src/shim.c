@@ -8,7 +8,7 @@
 #include "shim.h"
 #include "audit.h"
 #include "config.h"
-#include "copies.h"
+#include "engine.h"
 #include "forklock.h"
 #include "log.h"
 #include "merge.h"
@@ -71,12 +71,6 @@ static void init(void)
 			 : "FAILED");
 }
 
-/* The copies already loaded are bound before the program's code runs;
- * the rest as they arrive (loader.c). */
-__attribute__((constructor)) static void shim_constructor(void)
-{
-	pgv_copies_refresh();
-}
 
 static void log_change(const pgverify_plan *p)
 {
@@ -108,7 +102,7 @@ static enum pgv_route decide(struct pgv_shim_call *sc,
 {
 	pgverify_plan *plan = &sc->plan;
 	enum pgv_route route = PGV_ROUTE_REFUSED;
-	const char *refusal = pgv_copy_refusal(req->pq);
+	const char *refusal = pgv_front->copy_refusal(req->pq);
 
 	if (refusal) {
 		snprintf(sc->reason, sizeof(sc->reason), "%s", refusal);
@@ -289,7 +283,7 @@ enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
 	sc->reason[0] = '\0';
 	sc->outer = innermost;
 	innermost = sc;
-	pgv_replay_begin(&sc->replay);
+	pgv_front->replay_begin(&sc->replay);
 	route = decide(sc, req);
 	if (route != PGV_ROUTE_REFUSED && sc->replay.failed) {
 		snprintf(
@@ -307,7 +301,7 @@ enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
 			finish(sc->audit, NULL, NULL);
 		sc->audit = NULL;
 	} else {
-		pgv_replay_switch(&sc->replay);
+		pgv_front->replay_switch(&sc->replay);
 	}
 	return route;
 }
@@ -321,7 +315,7 @@ void pgv_shim_end(struct pgv_shim_call *sc)
 {
 	free(sc->audit);
 	pgverify_plan_clear(&sc->plan);
-	pgv_replay_end(&sc->replay);
+	pgv_front->replay_end(&sc->replay);
 	innermost = sc->outer;
 }
 
@@ -365,7 +359,7 @@ int pgv_shim_check_started(const struct pgv_libpq *pq, PGconn *conn)
 	if (!conn || pq->status(conn) != CONNECTION_NEEDED)
 		return 0;
 	memset(&plan, 0, sizeof(plan));
-	if ((refusal = pgv_copy_refusal(pq)))
+	if ((refusal = pgv_front->copy_refusal(pq)))
 		snprintf(plan.reason, sizeof(plan.reason), "%s", refusal);
 	else if (!config)
 		snprintf(plan.reason, sizeof(plan.reason),

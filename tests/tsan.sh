@@ -26,11 +26,15 @@ S=$abs_top_srcdir
 flags="-fsanitize=thread -g -O1 -fPIC -pthread -D_GNU_SOURCE -DPGVERIFY_SYSCONFDIR=\"/nonexistent\" -I$S/include
 	$(pkg-config --cflags libpq libconfig openssl)"
 libs="$(pkg-config --libs libpq libconfig openssl) -ldl"
-sources=""
+sources="" engine=""
 for f in $PGVERIFY_LIB_SOURCES; do case $f in *.c) sources="$sources $S/$f" ;; esac; done
+for f in $PGVERIFY_ENGINE_SOURCES; do case $f in *.c) engine="$engine $S/$f" ;; esac; done
+mkdir -p "$T/pgverify"
 # shellcheck disable=SC2086
-if ! { $CC $flags -shared -Wl,--version-script="$S/src/libpgverify.map" -Wl,--no-as-needed \
-	-o "$T/libpgverify.so" $sources $libs &&
+if ! { $CC $flags -shared -Wl,--version-script="$S/src/libpgverify.map" \
+	-o "$T/libpgverify.so" $sources -ldl &&
+	$CC $flags -shared -Wl,--version-script="$S/src/engine.map" \
+		-o "$T/pgverify/pgverify-engine.so" $engine $(pkg-config --libs libconfig openssl) -ldl &&
 	$CC $flags -o "$T/race" "$S/tests/clients/race.c" -L"$T" -Wl,--no-as-needed -lpgverify $libs &&
 	$CC $flags -DRACE_CONTROL -o "$T/race-control" "$S/tests/clients/race.c" -L"$T" -lpgverify $libs; } \
 	>"$T/cc.log" 2>&1; then
