@@ -24,6 +24,7 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What libpq calls to read its environment and its service files. */
@@ -42,6 +43,84 @@ const struct link_map *pgv_bind_object_of(const void *addr)
 	if (!dladdr1(addr, &info, (void **)&lm, RTLD_DL_LINKMAP))
 		return NULL;
 	return lm;
+}
+
+/* The names of every loaded object, copied under the loader's lock. */
+struct names {
+	char **name;
+	size_t n, cap;
+	int failed;
+};
+
+static int collect(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct names *ns = arg;
+	char **grown;
+
+	(void)size;
+	if (ns->n == ns->cap) {
+		ns->cap = ns->cap ? 2 * ns->cap : 64;
+		if (!(grown = realloc(ns->name, ns->cap * sizeof(*grown)))) {
+			ns->failed = 1;
+			return 1;
+		}
+		ns->name = grown;
+	}
+	if (!(ns->name[ns->n] = strdup(info->dlpi_name ? info->dlpi_name : "")))
+		ns->failed = 1;
+	else
+		ns->n++;
+	return ns->failed;
+}
+
+/* The object named `name` in namespace `ns`, pinned (NULL if it is not
+ * there, or was unloaded since). */
+static void *pin(Lmid_t ns, const char *name)
+{
+	if (!*name)
+		return ns == LM_ID_BASE ? pgv_loader_dlopen(NULL, RTLD_LAZY)
+					: NULL;
+	return pgv_loader_dlmopen(ns, name, RTLD_LAZY | RTLD_NOLOAD);
+}
+
+int pgv_bind_each_object(Lmid_t ns,
+			 int (*fn)(const struct link_map *lm, void *arg),
+			 void *arg)
+{
+	struct names names = {NULL, 0, 0, 0};
+	int rc = 0;
+
+	/* The loader's list is read under its lock, never walked: another
+	 * thread may be loading or unloading. */
+	dl_iterate_phdr(collect, &names);
+	rc = names.failed ? -1 : 0;
+	for (size_t i = 0; i < names.n; i++) {
+		struct link_map *lm = NULL;
+		void *h = rc == 0 ? pin(ns, names.name[i]) : NULL;
+		if (h && dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm)
+			rc = fn(lm, arg);
+		if (h)
+			dlclose(h);
+		free(names.name[i]);
+	}
+	free(names.name);
+	return rc;
+}
+
+Lmid_t pgv_bind_own_namespace(void)
+{
+	const struct link_map *self =
+	    pgv_bind_object_of((void *)pgv_bind_own_namespace);
+	void *h = self
+		      ? pgv_loader_dlopen(self->l_name, RTLD_LAZY | RTLD_NOLOAD)
+		      : NULL;
+	Lmid_t ns = LM_ID_BASE;
+
+	if (h) {
+		dlinfo(h, RTLD_DI_LMID, &ns);
+		dlclose(h);
+	}
+	return ns;
 }
 
 /* libpq's getenv() and fopen() calls go to replay.c.  Every libpq reads
@@ -74,7 +153,8 @@ void pgv_bind_reals(const struct pgv_elf *pq, const void *reals[PGV_NHOOKS])
 {
 	for (size_t i = 0; i < PGV_NHOOKS; i++) {
 		const ElfW(Sym) *sym = pgv_elf_lookup(pq, pgv_hook_names[i]);
-		reals[i] = sym ? (const void *)(pq->base + sym->st_value) : NULL;
+		reals[i] =
+		    sym ? (const void *)(pq->base + sym->st_value) : NULL;
 	}
 }
 
@@ -83,8 +163,8 @@ int pgv_bind_symbols(const struct pgv_elf *pq, const void *const *stubs,
 {
 	for (size_t i = 0; i < PGV_NHOOKS; i++) {
 		const ElfW(Sym) *sym = pgv_elf_lookup(pq, pgv_hook_names[i]);
-		if (sym && pgv_elf_redirect_symbol(pq, sym, (void *)stubs[i]) <
-			       0) {
+		if (sym &&
+		    pgv_elf_redirect_symbol(pq, sym, (void *)stubs[i]) < 0) {
 			snprintf(err, errlen,
 				 "cannot change libpq's symbol table (%s): %m",
 				 pq->name);
@@ -94,30 +174,46 @@ int pgv_bind_symbols(const struct pgv_elf *pq, const void *const *stubs,
 	return 0;
 }
 
+struct rebinding {
+	const struct link_map *self;
+	struct pgv_rebind rb[PGV_NHOOKS];
+	size_t n;
+	char *err;
+	size_t errlen;
+};
+
+static int rebind_object(const struct link_map *lm, void *arg)
+{
+	struct rebinding *r = arg;
+	struct pgv_elf obj;
+
+	if (lm == r->self || pgv_elf_open(lm, &obj) < 0 ||
+	    pgv_elf_rebind(&obj, r->rb, r->n) >= 0)
+		return 0;
+	snprintf(r->err, r->errlen, "cannot rebind libpq's functions in %s: %m",
+		 *lm->l_name ? lm->l_name : "the program");
+	return -1;
+}
+
 int pgv_bind_rebind(const void *const *reals, const void *const *stubs,
 		    char *err, size_t errlen)
 {
-	const struct link_map *self = pgv_bind_object_of((void *)pgv_bind_rebind);
-	struct pgv_rebind rb[PGV_NHOOKS];
-	size_t n = 0;
+	struct rebinding r = {
+	    pgv_bind_object_of((void *)pgv_bind_rebind), {{0}}, 0, err, errlen};
 
 	/* A slot is rebound only from the copy's own address: never
 	 * "anything", which would take other copies' callers. */
 	for (size_t i = 0; i < PGV_NHOOKS; i++)
 		if (reals[i])
-			rb[n++] = (struct pgv_rebind){pgv_hook_names[i],
-						      reals[i], stubs[i]};
-	for (const struct link_map *lm = pgv_elf_namespace_head(self); lm;
-	     lm = lm->l_next) {
-		struct pgv_elf obj;
-		if (lm == self || pgv_elf_open(lm, &obj) < 0)
-			continue;
-		if (pgv_elf_rebind(&obj, rb, n) < 0) {
+			r.rb[r.n++] = (struct pgv_rebind){pgv_hook_names[i],
+							  reals[i], stubs[i]};
+	if (pgv_bind_each_object(pgv_bind_own_namespace(), rebind_object, &r) <
+	    0) {
+		if (!err[0])
 			snprintf(err, errlen,
-				 "cannot rebind libpq's functions in %s: %m",
-				 *lm->l_name ? lm->l_name : "the program");
-			return -1;
-		}
+				 "out of memory listing the "
+				 "loaded objects");
+		return -1;
 	}
 	return 0;
 }
@@ -161,25 +257,34 @@ static int is_pgverify(const struct pgv_elf *obj)
 	       !pgv_elf_lookup(obj, "PQconninfo");
 }
 
+/*
+ * What the namespace of `lm` holds: 1 a libpq, 2 pgverify.  Walked from
+ * the handle dlmopen() just returned to this thread: dl_iterate_phdr()
+ * lists the caller's namespace only, and this one is new.
+ */
+static int survey(const struct link_map *lm)
+{
+	int found = 0;
+
+	while (lm->l_prev)
+		lm = lm->l_prev;
+	for (; lm; lm = lm->l_next) {
+		struct pgv_elf obj;
+		if (pgv_elf_open(lm, &obj) == 0)
+			found |= (pgv_bind_is_libpq(&obj) ? 1 : 0) |
+				 (is_pgverify(&obj) ? 2 : 0);
+	}
+	return found;
+}
+
 int pgv_bind_namespace(void *handle, char *err, size_t errlen)
 {
 	struct link_map *lm = NULL;
 	Lmid_t ns = LM_ID_BASE;
-	int libpq = 0, pgverify = 0;
 	Dl_info self;
 
 	if (dlinfo(handle, RTLD_DI_LMID, &ns) < 0 || ns == LM_ID_BASE ||
-	    dlinfo(handle, RTLD_DI_LINKMAP, &lm) < 0)
-		return 0;
-	for (const struct link_map *o = pgv_elf_namespace_head(lm); o;
-	     o = o->l_next) {
-		struct pgv_elf obj;
-		if (pgv_elf_open(o, &obj) < 0)
-			continue;
-		pgverify |= is_pgverify(&obj);
-		libpq |= pgv_bind_is_libpq(&obj);
-	}
-	if (!libpq || pgverify)
+	    dlinfo(handle, RTLD_DI_LINKMAP, &lm) < 0 || survey(lm) != 1)
 		return 0;
 	if (!dladdr((void *)pgv_bind_namespace, &self) ||
 	    !pgv_loader_dlmopen(ns, self.dli_fname, RTLD_NOW | RTLD_LOCAL)) {

@@ -10,7 +10,21 @@
 #include "dyntab.h"
 #include "hooks.h"
 
+#include <dlfcn.h>
 #include <stddef.h>
+
+/* pgverify's own namespace. */
+Lmid_t pgv_bind_own_namespace(void);
+
+/*
+ * `fn` for each object loaded in pgverify's own namespace `ns` (read from
+ * the loader's list under its lock, then each pinned with
+ * dlopen(RTLD_NOLOAD) while `fn` runs), until `fn` returns non-zero,
+ * which is returned; -1 when out of memory.
+ */
+int pgv_bind_each_object(Lmid_t ns,
+			 int (*fn)(const struct link_map *lm, void *arg),
+			 void *arg);
 
 /* The object holding `addr`, or NULL. */
 const struct link_map *pgv_bind_object_of(const void *addr);

@@ -10,6 +10,7 @@
 #include "copies.h"
 #include "bind.h"
 #include "dyntab.h"
+#include "engine.h"
 #include "forklock.h"
 #include "loader.h"
 #include "log.h"
@@ -135,25 +136,35 @@ static void bind_copy(const struct link_map *lm, const struct pgv_elf *obj)
 	pgv_debug("bound libpq %s (%d) to slot %zu", pq->path, pq->version, k);
 }
 
-/* Every libpq of this namespace whose symbol table does not name hooks
- * yet; under `lock`. */
+/* A libpq whose symbol table does not name hooks yet is bound; under
+ * `lock`. */
+static int visit(const struct link_map *lm, void *self)
+{
+	struct pgv_elf obj;
+	const ElfW(Sym) * sym;
+
+	if (lm == self || pgv_elf_open(lm, &obj) < 0 ||
+	    !pgv_bind_is_libpq(&obj))
+		return 0;
+	sym = pgv_elf_lookup(&obj, "PQconnectdb");
+	if (slot_of_stub((void *)(obj.base + sym->st_value), PGV_CONNECTDB) < 0)
+		bind_copy(lm, &obj);
+	return 0;
+}
+
+/* Every libpq of this namespace; under `lock`.  If the objects cannot
+ * even be listed, nothing can be known to be bound: every connection is
+ * refused. */
 static void scan(void)
 {
 	const struct link_map *self =
 	    pgv_bind_object_of((void *)pgv_copies_refresh);
 
-	for (const struct link_map *lm = pgv_elf_namespace_head(self); lm;
-	     lm = lm->l_next) {
-		struct pgv_elf obj;
-		const ElfW(Sym) *sym;
-		if (lm == self || pgv_elf_open(lm, &obj) < 0 ||
-		    !pgv_bind_is_libpq(&obj))
-			continue;
-		sym = pgv_elf_lookup(&obj, "PQconnectdb");
-		if (slot_of_stub((void *)(obj.base + sym->st_value),
-				 PGV_CONNECTDB) < 0)
-			bind_copy(lm, &obj);
-	}
+	if (pgv_bind_each_object(pgv_bind_own_namespace(), visit,
+				 (void *)self) < 0 &&
+	    !broken[0])
+		snprintf(broken, sizeof(broken),
+			 "out of memory listing the loaded objects");
 }
 
 /* The copies already loaded are bound before the program's code runs;
@@ -177,6 +188,11 @@ void pgv_copies_refresh(void)
 		__atomic_store_n(&seen_subs, now.subs, __ATOMIC_RELAXED);
 	}
 	pgv_fork_unlock(&lock);
+	/* The engine comes with the first libpq (at start, for a program
+	 * linked with it): never in a process without one, and loaded
+	 * before its threads race for it where it can be. */
+	if (__atomic_load_n(&ncopies, __ATOMIC_ACQUIRE))
+		pgv_engine(NULL, 0);
 }
 
 const struct pgv_libpq *pgv_copy_at(int slot)
@@ -197,7 +213,7 @@ const char *pgv_copy_refusal(const struct pgv_libpq *pq)
 	const char *why;
 
 	pgv_fork_lock(&lock);
-	why = broken[0]		  ? broken
+	why = broken[0]			? broken
 	      : refusal[pq - copies][0] ? refusal[pq - copies]
 					: NULL;
 	pgv_fork_unlock(&lock);
@@ -216,9 +232,8 @@ static const struct pgv_libpq *copy_of_object(const struct link_map *lm)
 }
 
 /* The copy that `fn`, a lookup's answer for hook `entry`, belongs to. */
-static const struct pgv_libpq *copy_of_answer(const void *fn,
-					      enum pgv_entry entry, char *err,
-					      size_t errlen)
+static const struct pgv_libpq *
+copy_of_answer(const void *fn, enum pgv_entry entry, char *err, size_t errlen)
 {
 	int k = slot_of_stub(fn, entry);
 	const struct link_map *lm = pgv_bind_object_of(fn);
@@ -240,8 +255,9 @@ static const struct pgv_libpq *copy_of_answer(const void *fn,
 	}
 	if ((pq = copy_of_object(lm)))
 		return pq;
-	snprintf(err, errlen, "%s reached %s in %s, which pgverify has not "
-			      "bound",
+	snprintf(err, errlen,
+		 "%s reached %s in %s, which pgverify has not "
+		 "bound",
 		 "the caller", pgv_hook_names[entry], lm ? lm->l_name : "?");
 	return NULL;
 }

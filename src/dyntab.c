@@ -16,12 +16,12 @@
 
 #if __ELF_NATIVE_CLASS == 64
 #define ELF_CLASS_NATIVE ELFCLASS64
-#define R_TYPE_OF(info) ELF64_R_TYPE(info)
-#define R_SYM_OF(info)	ELF64_R_SYM(info)
+#define R_TYPE_OF(info)	 ELF64_R_TYPE(info)
+#define R_SYM_OF(info)	 ELF64_R_SYM(info)
 #else
 #define ELF_CLASS_NATIVE ELFCLASS32
-#define R_TYPE_OF(info) ELF32_R_TYPE(info)
-#define R_SYM_OF(info)	ELF32_R_SYM(info)
+#define R_TYPE_OF(info)	 ELF32_R_TYPE(info)
+#define R_SYM_OF(info)	 ELF32_R_SYM(info)
 #endif
 
 #if defined(__x86_64__)
@@ -45,7 +45,8 @@
 #define R_ABS  R_ARM_ABS32
 #define RELA   0
 #else
-#error "pgverify: add this architecture's JUMP_SLOT/GLOB_DAT/ABS relocation types to src/elf.c"
+#error                                                                         \
+    "pgverify: add this architecture's JUMP_SLOT/GLOB_DAT/ABS relocation types to src/elf.c"
 #endif
 
 /* Serialises every write: two writers on one page would race on its
@@ -54,7 +55,7 @@ static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct find_phdr {
 	const void *ld;
-	const ElfW(Phdr) *phdr;
+	const ElfW(Phdr) * phdr;
 	size_t phnum;
 };
 
@@ -82,7 +83,7 @@ static const void *dyn_ptr(const struct pgv_elf *obj, ElfW(Addr) ptr)
 	return (const void *)(ptr < obj->base ? ptr + obj->base : ptr);
 }
 
-static void read_dynamic(const ElfW(Dyn) *d, struct pgv_elf *out)
+static void read_dynamic(const ElfW(Dyn) * d, struct pgv_elf *out)
 {
 	ElfW(Addr) soname = 0;
 	int have_soname = 0;
@@ -159,8 +160,8 @@ int pgv_elf_open(const struct link_map *lm, struct pgv_elf *out)
 	struct find_phdr f = {lm->l_ld, NULL, 0};
 
 	memset(out, 0, sizeof(*out));
-	if (!lm->l_ld || (!dl_iterate_phdr(match_dynamic, &f) &&
-			  !headers_in_memory(lm, &f)))
+	if (!lm->l_ld ||
+	    (!dl_iterate_phdr(match_dynamic, &f) && !headers_in_memory(lm, &f)))
 		return -1;
 	out->base = lm->l_addr;
 	out->name = lm->l_name;
@@ -171,14 +172,14 @@ int pgv_elf_open(const struct link_map *lm, struct pgv_elf *out)
 	return out->symtab && out->strtab ? 0 : -1;
 }
 
-static int is_named(const struct pgv_elf *obj, const ElfW(Sym) *sym,
+static int is_named(const struct pgv_elf *obj, const ElfW(Sym) * sym,
 		    const char *name)
 {
 	return sym->st_name < obj->strsz &&
 	       strcmp(obj->strtab + sym->st_name, name) == 0;
 }
 
-static int is_defined(const ElfW(Sym) *sym)
+static int is_defined(const ElfW(Sym) * sym)
 {
 	return sym->st_shndx != SHN_UNDEF && sym->st_value != 0;
 }
@@ -205,7 +206,7 @@ static uint32_t sysv_hash(const char *s)
 	return h;
 }
 
-static const ElfW(Sym) *lookup_gnu(const struct pgv_elf *obj, const char *name)
+static const ElfW(Sym) * lookup_gnu(const struct pgv_elf *obj, const char *name)
 {
 	const uint32_t *h = obj->gnu_hash;
 	uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2];
@@ -228,8 +229,8 @@ static const ElfW(Sym) *lookup_gnu(const struct pgv_elf *obj, const char *name)
 	return NULL;
 }
 
-static const ElfW(Sym) *lookup_sysv(const struct pgv_elf *obj,
-				    const char *name)
+static const ElfW(Sym) *
+    lookup_sysv(const struct pgv_elf *obj, const char *name)
 {
 	const uint32_t *h = obj->hash;
 	uint32_t nbucket = h[0];
@@ -244,7 +245,7 @@ static const ElfW(Sym) *lookup_sysv(const struct pgv_elf *obj,
 	return NULL;
 }
 
-const ElfW(Sym) *pgv_elf_lookup(const struct pgv_elf *obj, const char *name)
+const ElfW(Sym) * pgv_elf_lookup(const struct pgv_elf *obj, const char *name)
 {
 	if (obj->gnu_hash)
 		return lookup_gnu(obj, name);
@@ -255,8 +256,8 @@ const ElfW(Sym) *pgv_elf_lookup(const struct pgv_elf *obj, const char *name)
 
 static int segment_prot(ElfW(Word) flags)
 {
-	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
-	       (flags & PF_X ? PROT_EXEC : 0);
+	return (flags & PF_R ? PROT_READ : 0) |
+	       (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
 }
 
 /*
@@ -313,12 +314,12 @@ static int write_word(const struct pgv_elf *obj, ElfW(Addr) addr,
 	return rc;
 }
 
-int pgv_elf_redirect_symbol(const struct pgv_elf *obj, const ElfW(Sym) *sym,
+int pgv_elf_redirect_symbol(const struct pgv_elf *obj, const ElfW(Sym) * sym,
 			    void *target)
 {
 	/* Wraps around for a target below the base: the linker adds the
 	 * same base back, modulo the word size. */
-	return write_word(obj, (ElfW(Addr))&sym->st_value,
+	return write_word(obj, (ElfW(Addr)) & sym->st_value,
 			  (ElfW(Addr))target - obj->base);
 }
 
@@ -360,9 +361,9 @@ static const char *address_of(const struct pgv_elf *obj, struct reloc r)
 	return obj->strtab + sym->st_name;
 }
 
-static const struct pgv_rebind *
-matching(const struct pgv_elf *obj, struct reloc r, const void *now,
-	 const struct pgv_rebind *rb, size_t n)
+static const struct pgv_rebind *matching(const struct pgv_elf *obj,
+					 struct reloc r, const void *now,
+					 const struct pgv_rebind *rb, size_t n)
 {
 	const char *name = NULL;
 
@@ -425,11 +426,4 @@ int pgv_elf_is_exec(const struct pgv_elf *obj, const void *addr)
 	int prot = page_prot(obj, (ElfW(Addr))addr);
 
 	return prot >= 0 && (prot & PROT_EXEC);
-}
-
-const struct link_map *pgv_elf_namespace_head(const struct link_map *lm)
-{
-	while (lm && lm->l_prev)
-		lm = lm->l_prev;
-	return lm;
 }

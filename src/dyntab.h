@@ -14,7 +14,7 @@
 struct pgv_elf {
 	ElfW(Addr) base; /* load bias: file addresses + base = memory */
 	const char *name;
-	const ElfW(Sym) *symtab;
+	const ElfW(Sym) * symtab;
 	const char *strtab;
 	size_t strsz;
 	const uint32_t *gnu_hash; /* DT_GNU_HASH, or NULL */
@@ -23,7 +23,7 @@ struct pgv_elf {
 	const void *rel[2];	  /* DT_JMPREL, then DT_RELA or DT_REL */
 	size_t relsz[2];
 	int rela; /* the tables hold ElfW(Rela), not ElfW(Rel) */
-	const ElfW(Phdr) *phdr;
+	const ElfW(Phdr) * phdr;
 	size_t phnum;
 };
 
@@ -32,12 +32,12 @@ struct pgv_elf {
 int pgv_elf_open(const struct link_map *lm, struct pgv_elf *out);
 
 /* The defined dynamic symbol `name` of `obj`, or NULL. */
-const ElfW(Sym) *pgv_elf_lookup(const struct pgv_elf *obj, const char *name);
+const ElfW(Sym) * pgv_elf_lookup(const struct pgv_elf *obj, const char *name);
 
 /* Make `sym` resolve to `target` for every later lookup: dlsym() on the
  * object, and the binding of objects that find the symbol there.  0, or -1
  * with errno when the page could not be made writable. */
-int pgv_elf_redirect_symbol(const struct pgv_elf *obj, const ElfW(Sym) *sym,
+int pgv_elf_redirect_symbol(const struct pgv_elf *obj, const ElfW(Sym) * sym,
 			    void *target);
 
 /* One rebinding: slots for the function `name` holding `from` (or
@@ -64,8 +64,5 @@ int pgv_elf_count_relocs(const struct pgv_elf *obj, const char *name);
 /* Whether the page holding `addr` in `obj` is executable (a symbol table
  * in the text segment, as old linkers laid it out). */
 int pgv_elf_is_exec(const struct pgv_elf *obj, const void *addr);
-
-/* The first object of the link-map list `lm` is on (its namespace). */
-const struct link_map *pgv_elf_namespace_head(const struct link_map *lm);
 
 #endif

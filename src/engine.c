@@ -3,7 +3,7 @@
  * meant for (the library found it: hooks.c, copies.c).  The call becomes
  * a request, pgverify decides (shim.c), and the call is forwarded to that
  * copy untouched, forwarded rewritten to its *Params twin, or refused.
- * Loaded by the library when the process first calls a hook (engine.h).
+ * Loaded by the library with the first libpq copy it binds (engine.h).
  */
 #include "engine.h"
 #include "request.h"

@@ -5,8 +5,9 @@
  * inputs; it needs nothing but the C library.  The engine
  * ($(pkglibdir)/pgverify-engine.so, found beside the library as
  * pgverify/pgverify-engine.so) holds the rest (configuration, policy,
- * bundles, audit: libconfig and OpenSSL) and is loaded when the process
- * first calls a hook, so a process that never connects loads neither.
+ * bundles, audit: libconfig and OpenSSL) and is loaded with the first
+ * libpq copy the library binds, so a process without libpq loads
+ * neither; the configuration is read at the first connection.
  */
 #ifndef PGV_ENGINE_H
 #define PGV_ENGINE_H
@@ -39,12 +40,12 @@ struct pgv_engine {
 };
 
 /* The engine's one exported function (PGV_ENGINE_OPEN): called once. */
-typedef const struct pgv_engine *pgv_engine_open_fn(
-    const struct pgv_front *front);
+typedef const struct pgv_engine *
+pgv_engine_open_fn(const struct pgv_front *front);
 pgv_engine_open_fn pgv_engine_open;
 
 /* The library's side: the engine, loaded once; NULL with why in `err`
- * (every connection is then refused). */
+ * (if not NULL; every connection is then refused). */
 const struct pgv_engine *pgv_engine(char *err, size_t errlen);
 
 /* The engine's side: the library's table, set by pgv_engine_open(). */

@@ -1,5 +1,5 @@
 /*
- * The engine, loaded the first time the process calls a hook: from the
+ * The engine, loaded with the first libpq copy (copies.c): from the
  * library's own directory (PGV_ENGINE_FILE), never from a search path or
  * a variable, so that nothing in the environment can choose it.  If it
  * cannot be loaded, every connection is refused with the file named.
@@ -47,14 +47,14 @@ static void load(void)
 		snprintf(engine_error, sizeof(engine_error),
 			 "cannot load pgverify's engine %s (%s); reinstall "
 			 "pgverify",
-			 path, h ? "it does not define " PGV_ENGINE_OPEN
-				 : dlerror());
+			 path,
+			 h ? "it does not define " PGV_ENGINE_OPEN : dlerror());
 }
 
 const struct pgv_engine *pgv_engine(char *err, size_t errlen)
 {
 	pthread_once(&once, load);
-	if (!engine)
+	if (!engine && err)
 		snprintf(err, errlen, "%s", engine_error);
 	return engine;
 }

@@ -60,6 +60,22 @@ pre "preloaded, 8 threads" "$PLAIN" threads 8 "$GOOD"
 pre "preloaded, fork" "$PLAIN" fork "$GOOD"
 pre "preloaded, refused before connecting (garbage bundle)" "$PLAIN" connectdb "$GOOD sslrootcert=/etc/hostname"
 memcheck "preloaded, bad configuration" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG=/nonexistent.conf $VG "$PLAIN" connectdb "$GOOD"
+# Vendored copies (tests/vendored.sh): the system's libpq renamed, reached
+# by an extension (RTLD_LOCAL, RTLD_DEEPBIND) and by dlsym() on it.
+if command -v patchelf >/dev/null && command -v cc >/dev/null; then
+	V=$T/vendored
+	mkdir -p "$V"
+	cp "$(libpq_path)" "$V/libpq-vg.so.5" && patchelf --set-soname libpq-vg.so.5 "$V/libpq-vg.so.5"
+	INC=$(pkg-config --cflags libpq)
+	cc -shared -fPIC -o "$V/plugin.so" "$abs_top_srcdir/tests/clients/plugin.c" $INC "$V/libpq-vg.so.5" -Wl,-rpath,"$V" -ldl
+	cc -o "$V/vendored" "$abs_top_srcdir/tests/clients/vendored.c" $INC -ldl
+	pre "preloaded, vendored copy, extension RTLD_LOCAL: verified, cancelled" "$V/vendored" plugin local "$V/plugin.so" "$GOOD"
+	pre "preloaded, vendored copy, extension RTLD_DEEPBIND: forged refused" "$V/vendored" plugin deepbind "$V/plugin.so" "$MITM"
+	pre "preloaded, vendored copy, dlsym on it (RTLD_DEEPBIND): verified" "$V/vendored" dlsym deepbind "$V/libpq-vg.so.5" "$GOOD"
+	pre "preloaded, two copies in one process" "$V/vendored" two "$V/plugin.so" "$V/plugin.so" "$GOOD"
+else
+	skip "vendored copies under memcheck" "needs patchelf and cc"
+fi
 memcheck "linked, verified" $lib_env $VG "$(bin client_linked)" connectdb "$GOOD"
 memcheck "linked, forged refused" $lib_env $VG "$(bin client_linked)" connectdb "$MITM"
 # Report mode with an audit file: the chain check, the records, the table

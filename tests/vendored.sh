@@ -101,7 +101,7 @@ shape() {
 }
 
 SHAPES="plugin_local plugin_deepbind linked rpath dlmopen dlsym_local dlsym_deepbind ctypes"
-declare -A VERSION
+declare -A VERSION VCOPY
 while read -r name dir env; do
 	[ -n "$name" ] || continue
 	unset LD_LIBRARY_PATH
@@ -117,6 +117,7 @@ while read -r name dir env; do
 	shape dlsym_local "$T/vendored" dlsym local "$COPY"
 	shape dlsym_deepbind "$T/vendored" dlsym deepbind "$COPY"
 	shape ctypes /usr/bin/python3 -c "$py_ctypes" "$COPY"
+	VCOPY[$name]=$COPY
 	VERSION[$name]=$(/usr/bin/python3 -c 'import ctypes, sys; print(ctypes.CDLL(sys.argv[1]).PQlibVersion())' "$COPY")
 	check "$name: the copy is version ${VERSION[$name]} and not the system's file" \
 		"${VERSION[$name]} $COPY" "^[0-9]{6} $V/libpq-"
@@ -161,4 +162,32 @@ maps: "
 OK ssl=1 version=${VERSION[$name]}(.|
 )*^startups \+2$"
 done
+# pgverify status PID: a running process holding two copies, with and
+# without the shim.
+PGV=$abs_top_builddir/src/pgverify
+hold() { # hold OUT [VAR=VALUE...]: python holding the system's and 17's copies
+	local out=$1 i=0
+	shift
+	rm -f "$out"
+	env "$@" /usr/bin/python3 -c 'import ctypes, sys, time
+for p in sys.argv[1:]: ctypes.CDLL(p)
+print("ready", flush=True)
+time.sleep(60)' "$(libpq_path)" "${VCOPY[17]:-${VCOPY[system]}}" >"$out" 2>&1 &
+	HELD=$!
+	while ! grep -q ready "$out" 2>/dev/null && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+}
+hold "$T/held.out" LD_PRELOAD="$SHIM"
+out=$("$PGV" status "$HELD"; echo "exit=$?")
+kill "$HELD"
+check "status PID: loaded, each copy listed and bound" "$out" "^libpq $(libpq_path): bound$(printf '(.|\n)*')^pgverify: loaded(.|
+)*exit=0$"
+hold "$T/held.out"
+out=$("$PGV" status "$HELD"; echo "exit=$?")
+json=$("$PGV" status --json "$HELD")
+kill "$HELD"
+check "status PID, no shim: NOT loaded, copies NOT bound, exit 1" "$out" "^libpq $(libpq_path): NOT bound$(printf '(.|\n)*')^pgverify: NOT loaded
+exit=1$"
+check "status --json PID, no shim" "$json" '^\{"pid":[0-9]+,"libpq":\[\{"path":"[^"]+","bound":false\}.*\],"loaded":false,"engine_loaded":false\}$'
+check "status of a missing process: exit 2" "$("$PGV" status 999999999 2>&1; echo "exit=$?")" "cannot read /proc/999999999/maps(.|
+)*exit=2$"
 tap_done

@@ -51,6 +51,10 @@ pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen);
 pgverify_config *cli_start(int argc, char **argv, const char *usage,
 			   int operands, struct cli_opts *o, int *status);
 
+/* The library `exec` preloads: $PGVERIFY_LIBRARY, else
+ * $(libdir)/libpgverify.so.0. */
+const char *cli_library_path(void);
+
 /* Days from now until `t`, rounded down (negative once past). */
 long long cli_days_left(long long t);
 
@@ -64,6 +68,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_rotation(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* pgverify bundle --split DIR FILE: see split.c. */
 int bundle_split(const char *dir, const char *file, int json);

@@ -120,3 +120,10 @@ const char *cli_date(long long t, char buf[16])
 		strcpy(buf, "?");
 	return buf;
 }
+
+const char *cli_library_path(void)
+{
+	const char *env = getenv("PGVERIFY_LIBRARY");
+
+	return env && *env ? env : PGVERIFY_LIBDIR "/libpgverify.so.0";
+}

@@ -14,13 +14,6 @@
 
 static const char usage[] = "pgverify exec [-c FILE] [--] COMMAND [ARG...]";
 
-static const char *library_path(void)
-{
-	const char *env = getenv("PGVERIFY_LIBRARY");
-
-	return env && *env ? env : PGVERIFY_LIBDIR "/libpgverify.so.0";
-}
-
 /* LD_PRELOAD with the library first, anything already there after it. */
 static char *preload_value(const char *lib)
 {
@@ -61,7 +54,7 @@ int cmd_exec(int argc, char **argv)
 {
 	struct cli_opts o;
 	int status, first = cli_options(argc, argv, usage, 0, &o, &status);
-	const char *lib = library_path();
+	const char *lib = cli_library_path();
 	char *preload;
 
 	if (first < 0)

@@ -27,12 +27,12 @@ static const char help[] =
     "                                        fetch (HTTPS) the AWS bundle, "
     "vet it\n"
     "  rotation [-c FILE] [--to CA_ID] [--json] (ENDPOINT...|--aws FILE)\n"
-    "                                        offline: the RDS CA ids each "
-    "endpoint's\n"
-    "                                        bundle trusts; ready to change "
-    "CA?\n"
+    "                                        offline: ready for an RDS CA "
+    "change?\n"
     "  report [--json] [FILE...]             summarise audit records "
     "(stdin: no FILE)\n"
+    "  status [--json] PID                   in a running process: loaded? "
+    "libpq bound?\n"
     "  --version | --help\n"
     "\n"
     "-c FILE   use FILE instead of $PGVERIFY_CONFIG or " PGVERIFY_SYSCONFDIR
@@ -51,7 +51,7 @@ static const struct command {
     {"exec", cmd_exec},		{"check", cmd_check},
     {"explain", cmd_explain},	{"probe", cmd_probe},
     {"bundle", cmd_bundle},	{"report", cmd_report},
-    {"rotation", cmd_rotation},
+    {"rotation", cmd_rotation}, {"status", cmd_status},
 };
 
 int main(int argc, char **argv)
