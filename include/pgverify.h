@@ -59,6 +59,7 @@ typedef struct pgverify_config_view {
 	size_t nrules;
 	const char *mode;  /* "enforce" or "report" */
 	const char *audit; /* "", "syslog" or a path */
+	int lock;	   /* lock = true */
 } pgverify_config_view;
 
 /* Rule `i` (0-based) of the hosts list; NULL members are unset. */
@@ -98,6 +99,7 @@ typedef struct pgverify_settings {
 	char *sslmode;
 	char *sslrootcert;
 	char *gssencmode;
+	char *sslkeylogfile; /* libpq 18: where TLS keys would be written */
 	char *service; /* the service named, by the options or PGSERVICE */
 	pgverify_origin sslmode_from, sslrootcert_from, gssencmode_from;
 } pgverify_settings;
@@ -122,6 +124,9 @@ void pgverify_settings_clear(pgverify_settings *s);
 typedef struct pgverify_context {
 	int libpq_version;	   /* PQlibVersion(), e.g. 150018 */
 	const char *system_bundle; /* OpenSSL's default CA file */
+	/* OpenSSL's built-in CA file, which no variable changes: what
+	 * "system" means under lock = true. */
+	const char *builtin_bundle;
 	/* The file of the code that called libpq (psqlodbcw.so, psql), for
 	 * messages; NULL when unknown. */
 	const char *caller;
@@ -152,6 +157,8 @@ typedef struct pgverify_decision {
 	char region[33];   /* the AWS region put for {region}, or "" */
 	int report; /* mode "report" (the global one, or every TCP host's rule):
 		       the verdict is only what enforcement would do */
+	const char *keylog; /* the connection's sslkeylogfile (unlocked: it is
+			       honoured, and said at level warning), or NULL */
 } pgverify_decision;
 
 /*
@@ -177,12 +184,12 @@ int pgverify_bundle_check(const char *path, int warn_days, int *soon, char *err,
  * check, and the options it would forward.
  */
 typedef struct pgverify_plan {
-	pgverify_verdict verdict;    /* the final word, bundle check included */
-	pgverify_settings settings;  /* merged; owned by the plan */
-	pgverify_decision decision;  /* the policy's answer */
-	int changed;		     /* ENFORCE: the options were changed */
-	char hosts[512];	     /* the hosts, for messages */
-	char reason[2048];	     /* REFUSE / LEAVE: why */
+	pgverify_verdict verdict;   /* the final word, bundle check included */
+	pgverify_settings settings; /* merged; owned by the plan */
+	pgverify_decision decision; /* the policy's answer */
+	int changed;		    /* ENFORCE: the options were changed */
+	char hosts[512];	    /* the hosts, for messages */
+	char reason[2048];	    /* REFUSE / LEAVE: why */
 	/* LEAVE, ENFORCE: the options to forward, NULL-terminated, owned
 	 * by the plan. */
 	const char *const *keywords;
@@ -231,7 +238,6 @@ int pgverify_bundle_list(const char *path,
 /* OpenSSL's default CA file, which sslrootcert "system" means (it honours
  * SSL_CERT_FILE). */
 const char *pgverify_system_bundle(void);
-
 
 #ifdef __cplusplus
 }

@@ -18,13 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 /* Written once by pgv_audit_open() (the shim's init, under its
- * pthread_once) before any record; read by pgv_audit_emit() after. */
-static int audit_fd = -1;
+ * pthread_once) before any record; read by pgv_audit_emit() after.  No
+ * descriptor is kept: a program that closes its descriptors and opens its
+ * own data file would get the same number, and a record would land in
+ * its data (or its socket). */
+static char *audit_path;
 static int audit_syslog;
 
 /* A record's strings are bounded, but escaping can grow them sixfold. */
@@ -132,8 +136,8 @@ static void end_tls(struct pgv_audit *a, const struct pgv_libpq *pq,
 		     "not checked: this libpq carries its own OpenSSL");
 		return;
 	}
-	pgv_chain_verify(ssl, a->bundle,
-			 a->check_name ? pq->host(conn) : NULL, &c);
+	pgv_chain_verify(ssl, a->bundle, a->check_name ? pq->host(conn) : NULL,
+			 &c);
 	if (c.verified)
 		copy(a->ca, sizeof(a->ca), c.anchor);
 	copy(a->not_after, sizeof(a->not_after), c.not_after);
@@ -256,38 +260,73 @@ static long format(const struct pgv_audit *a, char *out, size_t len)
 	return n > 0 && (size_t)n < len ? n : -1;
 }
 
-int pgv_audit_open(const char *target, char *err, size_t errlen)
+int pgv_audit_open(const char *target)
 {
-	if (!target)
-		return 0;
-	if (strcmp(target, "syslog") == 0) {
+	if (target && strcmp(target, "syslog") == 0)
 		audit_syslog = 1;
-		return 0;
-	}
-	audit_fd =
-	    open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		 0600);
-	if (audit_fd >= 0)
-		return 0;
-	snprintf(err, errlen, "cannot open audit file %s: %s", target,
-		 strerror(errno));
-	return -1;
+	else if (target && !(audit_path = strdup(target)))
+		return -1;
+	return 0;
 }
 
 int pgv_audit_enabled(void)
 {
-	return audit_syslog || audit_fd >= 0;
+	return audit_syslog || audit_path;
 }
 
-void pgv_audit_emit(const struct pgv_audit *a)
+/*
+ * The audit file, opened for one record: the file the configuration names
+ * and nothing else (no symbolic link followed, no FIFO, device or
+ * directory, never waiting for a reader).  -1 with why in `err`.
+ */
+static int open_record_file(char *err, size_t errlen)
+{
+	int fd = open(audit_path,
+		      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+			  O_NONBLOCK | O_NOCTTY,
+		      0600);
+	struct stat st;
+
+	if (fd < 0) {
+		snprintf(
+		    err, errlen, "cannot open audit file %s: %s", audit_path,
+		    errno == ELOOP   ? "it is a symbolic link"
+		    : errno == ENXIO ? "it is a FIFO (a regular file is needed)"
+				     : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen,
+			 "audit file %s is not a regular file; records are "
+			 "written only to one",
+			 audit_path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int pgv_audit_emit(const struct pgv_audit *a, char *err, size_t errlen)
 {
 	char *line = pgv_audit_enabled() ? malloc(LINE_MAX_BYTES) : NULL;
 	long n = line ? format(a, line, LINE_MAX_BYTES) : -1;
+	int fd, rc = 0;
 
-	if (n > 0 && audit_syslog)
+	if (n > 0 && audit_syslog) {
 		syslog(LOG_USER | LOG_INFO, "pgverify-audit: %.*s", (int)n - 1,
 		       line);
-	else if (n > 0 && write(audit_fd, line, (size_t)n) < 0)
-		errno = 0; /* a full disk loses records, never connections */
+	} else if (n > 0) {
+		rc = fd = open_record_file(err, errlen);
+		/* A full disk loses records, never connections. */
+		if (fd >= 0 && write(fd, line, (size_t)n) != n) {
+			snprintf(err, errlen,
+				 "cannot write to audit file %s: %s",
+				 audit_path, strerror(errno));
+			rc = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	free(line);
+	return rc < 0 ? -1 : 0;
 }

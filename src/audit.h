@@ -52,16 +52,17 @@ void pgv_audit_end_ping(struct pgv_audit *a, PGPing ping);
 
 /*
  * Where records go: `target` is NULL (nowhere), "syslog" or an absolute
- * path (opened O_APPEND, created 0600, never following a symbolic link).
- * Called once, before any record; 0, or -1 with `err` (records are then
- * dropped: an audit trail never stops a connection).
+ * path (a regular file, opened for each record with O_APPEND and
+ * O_NONBLOCK, created 0600, never following a symbolic link).  Called
+ * once, before any record; nothing is opened here.  -1 when out of memory.
  */
-int pgv_audit_open(const char *target, char *err, size_t errlen);
+int pgv_audit_open(const char *target);
 
 /* Whether records are written anywhere. */
 int pgv_audit_enabled(void);
 
-/* Write record `a` as one line with one write(2) (or one syslog(3)). */
-void pgv_audit_emit(const struct pgv_audit *a);
+/* Write record `a` as one line with one write(2) (or one syslog(3)).  0,
+ * or -1 with why in `err` (the record is lost; the connection is not). */
+int pgv_audit_emit(const struct pgv_audit *a, char *err, size_t errlen);
 
 #endif

@@ -5,6 +5,7 @@
  * ever sees a half-loaded one.
  */
 #include "config.h"
+#include "exempt.h"
 #include "file.h"
 #include "log.h"
 #include "sslmode.h"
@@ -207,6 +208,15 @@ static int key_log_target(pgverify_config *c, const config_setting_t *s,
 	return i < 0 ? -1 : 0;
 }
 
+static int key_lock(pgverify_config *c, const config_setting_t *s,
+		    struct load_error *e)
+{
+	if (need_type(e, s, CONFIG_TYPE_BOOL, "true or false") < 0)
+		return -1;
+	c->lock = config_setting_get_bool(s);
+	return 0;
+}
+
 static int parse_mode(struct load_error *e, const config_setting_t *s,
 		      int *report)
 {
@@ -267,6 +277,12 @@ static int key_exempt(pgverify_config *c, const config_setting_t *s,
 			return fail(e, s,
 				    "element %d must be a non-empty string",
 				    i + 1);
+		if (pgv_exempt_is_address(v) < 0)
+			return fail(e, s,
+				    "element %d (\"%s\") is neither a host "
+				    "name glob nor an IP address or CIDR block "
+				    "(such as \"10.0.0.0/8\")",
+				    i + 1, v);
 		if (!(c->exempt[i] = strdup(v)))
 			return fail(e, s, "out of memory");
 		c->nexempt++;
@@ -377,6 +393,7 @@ static const struct key {
     {"log_target", key_log_target},
     {"exempt", key_exempt},
     {"mode", key_mode},
+    {"lock", key_lock},
     {"audit", key_audit},
     {"hosts", key_hosts},
 };
@@ -494,6 +511,7 @@ static int read_file(pgverify_config *c, const char *file, char *err,
 	}
 	config_init(&lc);
 	if (check_owner(fp, file, err, errlen) < 0 ||
+	    pgv_file_trusted(file, err, errlen) < 0 ||
 	    refuse_includes(fp, file, err, errlen) < 0) {
 		rc = -1;
 	} else if (!config_read(&lc, fp)) {
@@ -546,12 +564,41 @@ void pgverify_config_free(pgverify_config *c)
 	free(c->sslrootcert);
 	free(c->audit);
 	free(c->path);
+	free(c->ignored_env);
 	free(c);
+}
+
+/*
+ * With PGVERIFY_CONFIG set, the administrator's file still decides first:
+ * a locked one is the policy whatever the variable says (the variable is
+ * kept in ignored_env, for one warning).  A system file that cannot be
+ * read cannot say whether it is locked: that is an error too.
+ */
+static pgverify_config *locked_system_config(const char *env, char *err,
+					     size_t errlen)
+{
+	pgverify_config *sys = pgverify_config_load(NULL, err, errlen);
+
+	if (sys && !sys->lock) {
+		pgverify_config_free(sys);
+		return NULL;
+	}
+	if (sys && !(sys->ignored_env = strdup(env))) {
+		pgverify_config_free(sys);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return sys;
 }
 
 pgverify_config *pgverify_config_load_default(char *err, size_t errlen)
 {
 	const char *path = secure_getenv("PGVERIFY_CONFIG");
+	pgverify_config *sys;
+
+	err[0] = '\0';
+	if (path && ((sys = locked_system_config(path, err, errlen)) || err[0]))
+		return sys;
 
 	/* A relative path would name a different file in each working
 	 * directory of each process that inherits the variable. */
@@ -591,6 +638,7 @@ void pgverify_config_describe(const pgverify_config *c,
 	out->nrules = c->nrules;
 	out->mode = c->report ? "report" : "enforce";
 	out->audit = c->audit ? c->audit : "";
+	out->lock = c->lock;
 }
 
 int pgverify_config_rule(const pgverify_config *c, size_t i,

@@ -29,6 +29,11 @@ struct pgverify_config {
 	char *audit; /* NULL: none; "syslog", or an absolute path */
 	char **exempt;
 	size_t nexempt;
+	int lock; /* the administrator's policy: nothing in a process weakens it
+		   */
+	/* Set by pgverify_config_load_default(): the PGVERIFY_CONFIG a locked
+	 * system file made it ignore, for one warning; else NULL. */
+	char *ignored_env;
 	struct pgv_rule *rules;
 	size_t nrules;
 };

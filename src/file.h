@@ -16,4 +16,15 @@ FILE *pgv_open_regular(const char *path, const char **why);
  * size and modification time (what the bundle caches key on). */
 int pgv_same_file(const struct stat *a, const struct stat *b);
 
+/*
+ * Whether a file pgverify trusts (its configuration, a CA bundle or region
+ * file the configuration names) could have been written by someone other
+ * than root or this user: the file (where it resolves to) and every
+ * directory above it, as named and as resolved, must be owned by root or
+ * this user and writable by nobody else (a root-owned sticky directory,
+ * /tmp, is safe).  0, or -1 with the file and the chmod/chown that fixes
+ * it in `err`.
+ */
+int pgv_file_trusted(const char *path, char *err, size_t errlen);
+
 #endif

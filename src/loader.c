@@ -17,8 +17,8 @@
 #include "copies.h"
 #include "log.h"
 
-#include <link.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +32,9 @@ static void *(*real_dlmopen)(Lmid_t, const char *, int);
 
 static void resolve(void)
 {
-	real_dlopen =
-	    (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
-	real_dlmopen = (void *(*)(Lmid_t, const char *, int))dlsym(
-	    RTLD_NEXT, "dlmopen");
+	real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+	real_dlmopen =
+	    (void *(*)(Lmid_t, const char *, int))dlsym(RTLD_NEXT, "dlmopen");
 }
 
 void *pgv_loader_dlopen(const char *file, int mode)
@@ -84,8 +83,8 @@ static int search_as(const void *caller, const char *file, char *out,
 		const Dl_serpath *p = &info->dls_serpath[i];
 		if (p->dls_flags & (LA_SER_CONFIG | LA_SER_DEFAULT))
 			break;
-		if ((size_t)snprintf(out, outlen, "%s/%s", p->dls_name,
-				     file) < outlen &&
+		if ((size_t)snprintf(out, outlen, "%s/%s", p->dls_name, file) <
+			outlen &&
 		    access(out, F_OK) == 0)
 			rc = 0;
 	}

@@ -62,8 +62,10 @@ void pgv_log(enum pgv_log_level level, const char *fmt, ...)
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n] = '\0';
-	/* Whatever a message quotes, no password leaves in it. */
+	/* Whatever a message quotes, no password leaves in it, and no value
+	 * in it starts a line of its own. */
 	pgv_mask_secrets(line, sizeof(line) - 1);
+	pgv_escape_controls(line, sizeof(line) - 1);
 	n = (int)strlen(line);
 	if (__atomic_load_n(&log_target, __ATOMIC_RELAXED) == PGV_LOG_SYSLOG) {
 		line[n] = '\0';

@@ -5,6 +5,7 @@
  */
 #include "mask.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -75,14 +76,16 @@ void pgv_mask_secrets(char *s, size_t size)
 		return;
 	}
 	for (const char *p = in; *p;) {
-		if (strncmp(p, "://", 3) == 0 && uri_password(p + 3, &skip, &len)) {
+		if (strncmp(p, "://", 3) == 0 &&
+		    uri_password(p + 3, &skip, &len)) {
 			put(s, size, &n, p, 3 + skip);
 			put(s, size, &n, MASK, strlen(MASK));
 			p += 3 + skip + len;
 		} else if (strncasecmp(p, "password=", 9) == 0) {
 			len = value_length(p + 9);
 			put(s, size, &n, p, 9);
-			put(s, size, &n, len ? MASK : "", len ? strlen(MASK) : 0);
+			put(s, size, &n, len ? MASK : "",
+			    len ? strlen(MASK) : 0);
 			p += 9 + len;
 		} else {
 			put(s, size, &n, p++, 1);
@@ -91,4 +94,45 @@ void pgv_mask_secrets(char *s, size_t size)
 	s[n] = '\0';
 	explicit_bzero(in, strlen(in));
 	free(in);
+}
+
+void pgv_escape_controls(char *s, size_t size)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char hex[5];
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		/* Room for 3 more bytes, else cut here. */
+		if (len + 3 >= size) {
+			s[i] = '\0';
+			return;
+		}
+		snprintf(hex, sizeof(hex), "\\x%02x", c);
+		memmove(s + i + 4, s + i + 1, len - i);
+		memcpy(s + i, hex, 4);
+		len += 3;
+		i += 3;
+	}
+}
+
+void pgv_cut_libpq_quote(char *msg, size_t size)
+{
+	static const char note[] =
+	    " (libpq's message is cut where it quotes the options, which may "
+	    "hold a password)";
+	char *quote = strchr(msg, '"');
+	size_t len;
+
+	msg[strcspn(msg, "\n")] = '\0';
+	if (!quote)
+		return;
+	*quote = '\0';
+	len = strlen(msg);
+	while (len && (msg[len - 1] == ' ' || msg[len - 1] == ':'))
+		msg[--len] = '\0';
+	if (len + sizeof(note) <= size)
+		memcpy(msg + len, note, sizeof(note));
 }

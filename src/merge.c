@@ -51,6 +51,7 @@ static char **member(pgverify_settings *out, const char *keyword)
 	    {"sslmode", offsetof(pgverify_settings, sslmode)},
 	    {"sslrootcert", offsetof(pgverify_settings, sslrootcert)},
 	    {"gssencmode", offsetof(pgverify_settings, gssencmode)},
+	    {"sslkeylogfile", offsetof(pgverify_settings, sslkeylogfile)},
 	};
 
 	for (size_t i = 0; i < sizeof(members) / sizeof(*members); i++)
@@ -196,6 +197,25 @@ int pgv_settings_from_conn(const struct pgv_libpq *pq, PGconn *conn,
 }
 
 /*
+ * libpq's message about a service is cut where it quotes the service's
+ * name (pgv_cut_libpq_quote()); the name is the program's own option or
+ * PGSERVICE, not a secret, so it is said again from there.
+ */
+static void name_service(const struct pgv_request *r, char *err, size_t errlen)
+{
+	const char *service = getenv("PGSERVICE");
+	size_t len = strlen(err);
+
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->keywords[i], "service") == 0 && r->values[i] &&
+		    r->values[i][0])
+			service = r->values[i];
+	if (service && *service && strstr(err, "service"))
+		snprintf(err + len, errlen - len, "; the service named: \"%s\"",
+			 service);
+}
+
+/*
  * One run of libpq's merge: the request's options, then the probe (and
  * sslmode=`raise` after it, if not NULL), in arrays of its own; the request
  * is not touched.  NULL when out of memory.
@@ -220,8 +240,7 @@ static PGconn *run_probe(const struct pgv_request *r, const char *raise)
 			kw[i] = "sslmode";
 			val[i] = raise;
 		}
-		conn =
-		    r->pq->connect_start_params(kw, val, r->expand_dbname);
+		conn = r->pq->connect_start_params(kw, val, r->expand_dbname);
 	}
 	free(kw);
 	free(val);
@@ -273,8 +292,9 @@ int pgv_request_merge(const struct pgv_request *r, pgverify_settings *out,
 			 r->pq->version, PROBE_KEYWORD);
 	} else if (!stopped_at_probe(r->pq, conn) && !fixed_by_verify_full(r)) {
 		snprintf(err, errlen, "%s", r->pq->error_message(conn));
-		err[strcspn(err, "\n")] = '\0';
+		pgv_cut_libpq_quote(err, errlen);
 		pgv_mask_secrets(err, errlen);
+		name_service(r, err, errlen);
 	} else if (pgv_settings_from_conn(r->pq, conn, r, out) < 0) {
 		snprintf(err, errlen, "out of memory");
 	} else {
@@ -295,6 +315,7 @@ void pgverify_settings_clear(pgverify_settings *s)
 	free(s->sslmode);
 	free(s->sslrootcert);
 	free(s->gssencmode);
+	free(s->sslkeylogfile);
 	free(s->service);
 	memset(s, 0, sizeof(*s));
 }

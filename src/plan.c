@@ -9,9 +9,12 @@
 #include "plan.h"
 #include "bundle.h"
 #include "config.h"
+#include "file.h"
+#include "mask.h"
 #include "merge.h"
 #include "sslmode.h"
 
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,11 +124,15 @@ static int check_bundle(const pgverify_config *cfg, const pgverify_context *ctx,
 			pgverify_plan *out)
 {
 	const pgverify_decision *d = &out->decision;
+	const char *file = bundle_file(ctx, d->sslrootcert);
 	char err[1024];
 
-	if (pgv_bundle_check_cached(bundle_file(ctx, d->sslrootcert),
-				    cfg->expiry_warning_days, err,
-				    sizeof(err)) == 0)
+	/* A bundle the configuration names is trusted only as far as the
+	 * configuration itself: nobody else may have written it. */
+	if (pgv_bundle_check_cached(file, cfg->expiry_warning_days, err,
+				    sizeof(err)) == 0 &&
+	    (strcmp(d->bundle_source, "connection") == 0 ||
+	     pgv_file_trusted(file, err, sizeof(err)) == 0))
 		return 0;
 	snprintf(out->reason, sizeof(out->reason),
 		 "%s: %s (sslrootcert from the %s%s%s%s)", out->hosts, err,
@@ -167,13 +174,16 @@ static pgverify_verdict report(pgverify_plan *out, pgverify_verdict would)
  * the caller's file. */
 static pgverify_context process_context(int libpq_version, const char *caller)
 {
-	return (pgverify_context){libpq_version, pgverify_system_bundle(),
-				  caller};
+	return (pgverify_context){.libpq_version = libpq_version,
+				  .system_bundle = pgverify_system_bundle(),
+				  .builtin_bundle =
+				      X509_get_default_cert_file(),
+				  .caller = caller};
 }
 
-pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
-				   const pgverify_context *ctx,
-				   pgverify_plan *out)
+static pgverify_verdict plan_settings(const pgverify_config *cfg,
+				      const pgverify_context *ctx,
+				      pgverify_plan *out)
 {
 	const pgverify_decision *d = &out->decision;
 
@@ -193,8 +203,9 @@ pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
 	return out->verdict = PGVERIFY_ENFORCE;
 }
 
-pgverify_verdict pgv_plan(const pgverify_config *cfg,
-			  const struct pgv_request *req, pgverify_plan *out)
+static pgverify_verdict plan_request(const pgverify_config *cfg,
+				     const struct pgv_request *req,
+				     pgverify_plan *out)
 {
 	pgverify_context ctx = process_context(req->pq->version, req->caller);
 	char err[1024];
@@ -205,7 +216,7 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg,
 			 "cannot read the connection options: %s", err);
 		return refuse_plan(out);
 	}
-	pgv_plan_settings(cfg, &ctx, out);
+	plan_settings(cfg, &ctx, out);
 	if (out->verdict != PGVERIFY_REFUSE && build_forward(req, out) < 0) {
 		snprintf(out->reason, sizeof(out->reason), "out of memory");
 		return refuse_plan(out);
@@ -227,14 +238,18 @@ static int already_enforced(const pgverify_settings *s,
 	int have = s->sslmode && *s->sslmode ? pgv_sslmode_parse(s->sslmode)
 					     : PGV_SSL_PREFER;
 
+	/* The bundle the decision names, whether the connection named it
+	 * itself or (locked) the configuration did. */
 	return have >= pgv_sslmode_parse(d->sslmode_after) &&
-	       strcmp(d->bundle_source, "connection") == 0 &&
+	       (strcmp(d->bundle_source, "connection") == 0 ||
+		(s->sslrootcert &&
+		 strcmp(s->sslrootcert, d->sslrootcert) == 0)) &&
 	       (!d->gssencmode ||
 		(s->gssencmode && strcmp(s->gssencmode, d->gssencmode) == 0));
 }
 
-pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
-				  int libpq_version, pgverify_plan *out)
+static pgverify_verdict plan_started(const pgverify_config *cfg,
+				     int libpq_version, pgverify_plan *out)
 {
 	const pgverify_decision *d = &out->decision;
 	const pgverify_settings *s = &out->settings;
@@ -283,4 +298,35 @@ pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
 	if (check_bundle(cfg, &ctx, out) < 0)
 		return refuse_plan(out);
 	return out->verdict = PGVERIFY_ENFORCE;
+}
+
+/* What leaves the plan for logs, messages and records: no value in it can
+ * start a line (a host name with a newline in it). */
+static pgverify_verdict printable(pgverify_plan *out)
+{
+	pgv_escape_controls(out->reason, sizeof(out->reason));
+	pgv_escape_controls(out->hosts, sizeof(out->hosts));
+	return out->verdict;
+}
+
+pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
+				   const pgverify_context *ctx,
+				   pgverify_plan *out)
+{
+	plan_settings(cfg, ctx, out);
+	return printable(out);
+}
+
+pgverify_verdict pgv_plan(const pgverify_config *cfg,
+			  const struct pgv_request *req, pgverify_plan *out)
+{
+	plan_request(cfg, req, out);
+	return printable(out);
+}
+
+pgverify_verdict pgv_plan_started(const pgverify_config *cfg, int libpq_version,
+				  pgverify_plan *out)
+{
+	plan_started(cfg, libpq_version, out);
+	return printable(out);
 }

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "core.h"
+#include "exempt.h"
 #include "sslmode.h"
 
 #include <fnmatch.h>
@@ -39,12 +40,11 @@ static int host_matches(const char *glob, const char *name)
 	return fnmatch(glob, bare, FNM_CASEFOLD) == 0;
 }
 
-static int is_exempt(const pgverify_config *cfg, const char *name)
+/* By its name and, where the connection gives one, its address too. */
+static int is_exempt(const pgverify_config *cfg, const pgv_host *h)
 {
-	for (size_t i = 0; i < cfg->nexempt; i++)
-		if (host_matches(cfg->exempt[i], name))
-			return 1;
-	return 0;
+	return pgv_exempt_host((const char *const *)cfg->exempt, cfg->nexempt,
+			       h->named ? h->host : NULL, h->addr);
 }
 
 static const struct pgv_rule *find_rule(const pgverify_config *cfg,
@@ -197,9 +197,11 @@ static void refuse_explicit(pgverify_decision *d, const pgverify_settings *s,
 }
 
 /* Account for one TCP host: exemption, its rule's minimum and bundle. */
-static void scan_host(const pgverify_config *cfg, const char *name,
-		      int addr_only, struct scan *sc)
+static void scan_host(const pgverify_config *cfg, const pgv_host *h,
+		      struct scan *sc)
 {
+	const char *name = h->name;
+	int addr_only = !h->named;
 	const struct pgv_rule *r = find_rule(cfg, name);
 	int mode = r && r->sslmode >= 0 ? r->sslmode : cfg->sslmode;
 	int slot = !sc->bundle ? 0 : !sc->other_bundle ? 1 : 2;
@@ -214,7 +216,7 @@ static void scan_host(const pgverify_config *cfg, const char *name,
 	if (!bundle)
 		bundle = "";
 	sc->tcp++;
-	sc->exempt += is_exempt(cfg, name);
+	sc->exempt += is_exempt(cfg, h);
 	sc->enforced += !(r && r->report >= 0 ? r->report : cfg->report);
 	if (mode > sc->required)
 		sc->required = mode;
@@ -247,7 +249,7 @@ static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
 	}
 	while ((rc = pgv_hosts_next(&it, &h)) > 0)
 		if (h.tcp)
-			scan_host(cfg, h.name, !h.named, sc);
+			scan_host(cfg, &h, sc);
 	if (rc < 0)
 		refuse(d, "host %zu of the list is too long", it.done);
 	return rc;
@@ -257,7 +259,9 @@ static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
 static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
 			 const struct scan *sc, pgverify_decision *d)
 {
-	if (s->sslrootcert && s->sslrootcert[0]) {
+	/* Locked, trust comes from the configuration alone: not from the
+	 * program, PGSSLROOTCERT or a service file. */
+	if (!cfg->lock && s->sslrootcert && s->sslrootcert[0]) {
 		d->sslrootcert = s->sslrootcert;
 		d->bundle_source = "connection";
 		return 0;
@@ -291,11 +295,27 @@ static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
 	return 0;
 }
 
-/* "system" means OpenSSL's default locations; libpq < 16 needs the file. */
-static int resolve_system(const pgverify_context *ctx, pgverify_decision *d)
+/*
+ * "system" means OpenSSL's default locations; libpq < 16 needs the file.
+ * Locked, it means OpenSSL's built-in file, on every libpq: libpq 16's own
+ * "system" would honour SSL_CERT_FILE and SSL_CERT_DIR, which any process
+ * can set.
+ */
+static int resolve_system(const pgverify_config *cfg,
+			  const pgverify_context *ctx, pgverify_decision *d)
 {
-	if (strcmp(d->sslrootcert, "system") != 0 ||
-	    ctx->libpq_version >= LIBPQ_HAS_SYSTEM_ROOTCERT)
+	if (strcmp(d->sslrootcert, "system") != 0)
+		return 0;
+	if (cfg->lock) {
+		if (!ctx->builtin_bundle || !ctx->builtin_bundle[0]) {
+			refuse(d, "sslrootcert is \"system\" but OpenSSL "
+				  "names no built-in CA file; name a bundle");
+			return -1;
+		}
+		d->sslrootcert = ctx->builtin_bundle;
+		return 0;
+	}
+	if (ctx->libpq_version >= LIBPQ_HAS_SYSTEM_ROOTCERT)
 		return 0;
 	if (!ctx->system_bundle || !ctx->system_bundle[0]) {
 		refuse(d,
@@ -304,6 +324,29 @@ static int resolve_system(const pgverify_context *ctx, pgverify_decision *d)
 		return -1;
 	}
 	d->sslrootcert = ctx->system_bundle;
+	return 0;
+}
+
+/*
+ * libpq 18's sslkeylogfile writes the connection's TLS secrets to a file:
+ * whoever reads it reads the traffic pgverify verified.  Refused under a
+ * locked policy; otherwise honoured as libpq honours it, and said.
+ */
+static int check_keylog(const pgverify_config *cfg, const pgverify_settings *s,
+			pgverify_decision *d)
+{
+	if (!s->sslkeylogfile || !s->sslkeylogfile[0])
+		return 0;
+	if (cfg->lock) {
+		refuse(d,
+		       "sslkeylogfile is set, which would write this "
+		       "connection's TLS keys to a file, and %s locks the "
+		       "policy (lock = true); remove sslkeylogfile from the "
+		       "connection or its service",
+		       config_name(cfg));
+		return -1;
+	}
+	d->keylog = s->sslkeylogfile;
 	return 0;
 }
 
@@ -335,6 +378,8 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 				: "Unix-domain socket: no TLS in libpq");
 		return;
 	}
+	if (check_keylog(cfg, s, d) < 0)
+		return;
 	if (own == PGV_SSL_DISABLE && cfg->on_disable_refuse) {
 		refuse_explicit(d, s, ctx, s->sslmode_from, "sslmode=disable",
 				"PGSSLMODE", cfg);
@@ -345,7 +390,7 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 	/* libpq 16 accepts sslrootcert=system only with verify-full. */
 	if (strcmp(d->sslrootcert, "system") == 0)
 		sc.required = PGV_SSL_VERIFY_FULL;
-	if (resolve_system(ctx, d) < 0)
+	if (resolve_system(cfg, ctx, d) < 0)
 		return;
 	d->sslmode_after =
 	    pgv_sslmode_name(own > sc.required ? own : sc.required);

@@ -58,8 +58,8 @@ int pgv_libpq_resolve(struct pgv_libpq *pq, const struct pgv_elf *obj,
 		}
 		memcpy((char *)pq + fns[i].offset, &fn, sizeof(fn));
 	}
-	pq->append_buffer = (void (*)(void *, const char *))find(
-	    obj, "appendPQExpBufferStr");
+	pq->append_buffer =
+	    (void (*)(void *, const char *))find(obj, "appendPQExpBufferStr");
 	pq->reset_buffer = (void (*)(void *))find(obj, "resetPQExpBuffer");
 	pq->version = pq->lib_version();
 	return 0;

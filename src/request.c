@@ -70,8 +70,9 @@ void pgv_request_conninfo(struct pgv_request *r, const struct pgv_libpq *pq,
 	if (!r->parsed) {
 		snprintf(r->error, sizeof(r->error), "%s",
 			 msg ? msg : "out of memory");
-		r->error[strcspn(r->error, "\n")] = '\0';
-		/* libpq's parse errors quote the string, password and all. */
+		/* libpq's parse errors quote the string, password and all, in
+		 * forms no masking can be sure to find: never copied. */
+		pgv_cut_libpq_quote(r->error, sizeof(r->error));
 		pgv_mask_secrets(r->error, sizeof(r->error));
 		pq->freemem(msg);
 		return;
@@ -88,8 +89,7 @@ void pgv_request_conninfo(struct pgv_request *r, const struct pgv_libpq *pq,
  * ignored by both.  pgtty has been ignored by libpq since version 14.
  */
 void pgv_request_setdb(struct pgv_request *r, const struct pgv_libpq *pq,
-		       const char *host,
-		       const char *port, const char *options,
+		       const char *host, const char *port, const char *options,
 		       const char *dbname, const char *user,
 		       const char *password)
 {

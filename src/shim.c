@@ -53,24 +53,30 @@ static void configure_logging(void)
 
 static void open_audit(void)
 {
-	char err[1200];
-
-	if (config && pgv_audit_open(config->audit, err, sizeof(err)) < 0)
-		pgv_log(PGV_LOG_WARNING,
-			"%s; connections go ahead, without audit records", err);
+	if (config && pgv_audit_open(config->audit) < 0)
+		pgv_log(PGV_LOG_WARNING, "out of memory: connections go ahead, "
+					 "without audit records");
 }
+
+/* Set once, by the first record that could not be written: a problem with
+ * the audit destination is said once per process, not per connection. */
+static int audit_failed;
 
 static void init(void)
 {
 	config =
 	    pgverify_config_load_default(config_error, sizeof(config_error));
 	configure_logging();
+	if (config && config->ignored_env)
+		pgv_log(PGV_LOG_WARNING,
+			"PGVERIFY_CONFIG=\"%s\" is ignored: %s locks the "
+			"policy (lock = true)",
+			config->ignored_env, config->path);
 	open_audit();
 	pgv_debug("initialised: config %s",
 		  config ? (config->path ? config->path : "built-in defaults")
 			 : "FAILED");
 }
-
 
 static void log_change(const pgverify_plan *p)
 {
@@ -123,6 +129,12 @@ static enum pgv_route decide(struct pgv_shim_call *sc,
 	case PGVERIFY_ENFORCE:
 		if (plan->changed)
 			log_change(plan);
+		if (plan->decision.keylog)
+			pgv_log(PGV_LOG_WARNING,
+				"%s: sslkeylogfile=%s: this connection's TLS "
+				"keys are written to that file (lock = true "
+				"would refuse it)",
+				plan->hosts, plan->decision.keylog);
 		route = PGV_ROUTE_REWRITTEN;
 		break;
 	case PGVERIFY_REFUSE:
@@ -153,10 +165,17 @@ static void log_report(const struct pgv_audit *a)
 static void finish(struct pgv_audit *a, const struct pgv_libpq *pq,
 		   PGconn *conn)
 {
+	char err[1200];
+
 	if (conn)
 		pgv_audit_end(a, pq, conn);
 	log_report(a);
-	pgv_audit_emit(a);
+	if (pgv_audit_emit(a, err, sizeof(err)) < 0 &&
+	    !__atomic_exchange_n(&audit_failed, 1, __ATOMIC_RELAXED))
+		pgv_log(PGV_LOG_WARNING,
+			"%s; connections go ahead, without audit records (said "
+			"once)",
+			err);
 	free(a);
 }
 

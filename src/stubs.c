@@ -15,67 +15,94 @@
 #define STUBS(k)                                                               \
 	static PGconn *connectdb_##k(const char *ci)                           \
 	{                                                                      \
-		return pgv_hook_connect(&(struct pgv_call){                    \
-		    .entry = PGV_CONNECTDB, .slot = k, .ret = RET,             \
-		    .conninfo = ci});                                          \
+		return pgv_hook_connect(                                       \
+		    &(struct pgv_call){.entry = PGV_CONNECTDB,                 \
+				       .slot = k,                              \
+				       .ret = RET,                             \
+				       .conninfo = ci});                       \
 	}                                                                      \
 	static PGconn *connectdb_params_##k(const char *const *kw,             \
 					    const char *const *val, int x)     \
 	{                                                                      \
-		return pgv_hook_connect(&(struct pgv_call){                    \
-		    .entry = PGV_CONNECTDB_PARAMS, .slot = k, .ret = RET,      \
-		    .keywords = kw, .values = val, .expand_dbname = x});       \
+		return pgv_hook_connect(                                       \
+		    &(struct pgv_call){.entry = PGV_CONNECTDB_PARAMS,          \
+				       .slot = k,                              \
+				       .ret = RET,                             \
+				       .keywords = kw,                         \
+				       .values = val,                          \
+				       .expand_dbname = x});                   \
 	}                                                                      \
 	static PGconn *connect_start_##k(const char *ci)                       \
 	{                                                                      \
-		return pgv_hook_connect(&(struct pgv_call){                    \
-		    .entry = PGV_CONNECT_START, .slot = k, .ret = RET,         \
-		    .conninfo = ci});                                          \
+		return pgv_hook_connect(                                       \
+		    &(struct pgv_call){.entry = PGV_CONNECT_START,             \
+				       .slot = k,                              \
+				       .ret = RET,                             \
+				       .conninfo = ci});                       \
 	}                                                                      \
 	static PGconn *connect_start_params_##k(const char *const *kw,         \
 						const char *const *val, int x) \
 	{                                                                      \
-		return pgv_hook_connect(&(struct pgv_call){                    \
-		    .entry = PGV_CONNECT_START_PARAMS, .slot = k, .ret = RET,  \
-		    .keywords = kw, .values = val, .expand_dbname = x});       \
+		return pgv_hook_connect(                                       \
+		    &(struct pgv_call){.entry = PGV_CONNECT_START_PARAMS,      \
+				       .slot = k,                              \
+				       .ret = RET,                             \
+				       .keywords = kw,                         \
+				       .values = val,                          \
+				       .expand_dbname = x});                   \
 	}                                                                      \
-	static PGconn *setdb_login_##k(const char *h, const char *p,           \
-				       const char *o, const char *t,           \
-				       const char *d, const char *l,           \
-				       const char *w)                          \
+	static PGconn *setdb_login_##k(                                        \
+	    const char *h, const char *p, const char *o, const char *t,        \
+	    const char *d, const char *l, const char *w)                       \
 	{                                                                      \
-		return pgv_hook_connect(&(struct pgv_call){                    \
-		    .entry = PGV_SETDB_LOGIN, .slot = k, .ret = RET,           \
-		    .host = h, .port = p, .options = o, .tty = t,              \
-		    .dbname = d, .login = l, .pwd = w});                       \
+		return pgv_hook_connect(                                       \
+		    &(struct pgv_call){.entry = PGV_SETDB_LOGIN,               \
+				       .slot = k,                              \
+				       .ret = RET,                             \
+				       .host = h,                              \
+				       .port = p,                              \
+				       .options = o,                           \
+				       .tty = t,                               \
+				       .dbname = d,                            \
+				       .login = l,                             \
+				       .pwd = w});                             \
 	}                                                                      \
 	static PGPing ping_##k(const char *ci)                                 \
 	{                                                                      \
-		return pgv_hook_ping(&(struct pgv_call){                       \
-		    .entry = PGV_PING, .slot = k, .ret = RET,                  \
-		    .conninfo = ci});                                          \
+		return pgv_hook_ping(&(struct pgv_call){.entry = PGV_PING,     \
+							.slot = k,             \
+							.ret = RET,            \
+							.conninfo = ci});      \
 	}                                                                      \
 	static PGPing ping_params_##k(const char *const *kw,                   \
 				      const char *const *val, int x)           \
 	{                                                                      \
-		return pgv_hook_ping(&(struct pgv_call){                       \
-		    .entry = PGV_PING_PARAMS, .slot = k, .ret = RET,           \
-		    .keywords = kw, .values = val, .expand_dbname = x});       \
+		return pgv_hook_ping(                                          \
+		    &(struct pgv_call){.entry = PGV_PING_PARAMS,               \
+				       .slot = k,                              \
+				       .ret = RET,                             \
+				       .keywords = kw,                         \
+				       .values = val,                          \
+				       .expand_dbname = x});                   \
 	}                                                                      \
 	static PostgresPollingStatusType connect_poll_##k(PGconn *c)           \
 	{                                                                      \
-		return pgv_hook_poll(&(struct pgv_call){                       \
-		    .entry = PGV_CONNECT_POLL, .slot = k, .ret = RET,          \
-		    .conn = c});                                               \
+		return pgv_hook_poll(                                          \
+		    &(struct pgv_call){.entry = PGV_CONNECT_POLL,              \
+				       .slot = k,                              \
+				       .ret = RET,                             \
+				       .conn = c});                            \
 	}
 
 #define ROW(k)                                                                 \
 	{                                                                      \
-		(const void *)connectdb_##k, (const void *)connectdb_params_##k, \
+		(const void *)connectdb_##k,                                   \
+		    (const void *)connectdb_params_##k,                        \
 		    (const void *)connect_start_##k,                           \
 		    (const void *)connect_start_params_##k,                    \
 		    (const void *)setdb_login_##k, (const void *)ping_##k,     \
-		    (const void *)ping_params_##k, (const void *)connect_poll_##k \
+		    (const void *)ping_params_##k,                             \
+		    (const void *)connect_poll_##k                             \
 	}
 
 STUBS(0)
@@ -91,8 +118,7 @@ STUBS(8)
 _Static_assert(PGV_COPIES_MAX == 8, "one STUBS() and ROW() per slot");
 
 const void *const pgv_stubs[PGV_COPIES_MAX + 1][PGV_NHOOKS] = {
-    ROW(0), ROW(1), ROW(2), ROW(3), ROW(4),
-    ROW(5), ROW(6), ROW(7), ROW(8),
+    ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7), ROW(8),
 };
 
 const char *const pgv_hook_names[PGV_NHOOKS] = {

@@ -157,12 +157,12 @@ printf 'sslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$T/nowhere/audi
 out=$(psql_run "$GOOD" "$SSLQ" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/nowhere.conf" 2>&1)
 check "audit in a missing directory: the connection is verified" "$out" "^ssl=true$"
 check "audit in a missing directory: one warning" "$out" \
-	"^pgverify: cannot open audit file $T/nowhere/audit.log: No such file or directory; connections go ahead, without audit records$"
+	"^pgverify: cannot open audit file $T/nowhere/audit.log: No such file or directory; connections go ahead, without audit records \\(said once\\)$"
 ln -s "$T/elsewhere.log" "$T/link.log"
 printf 'sslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$T/link.log" >"$T/link.conf"
 check "audit path a symbolic link: not followed" \
 	"$(psql_run "$GOOD" "$SSLQ" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/link.conf" 2>&1; ls "$T/elsewhere.log" 2>&1)" \
-	"cannot open audit file $T/link.log: Too many levels of symbolic links(.|
+	"cannot open audit file $T/link.log: it is a symbolic link(.|
 )*ssl=true(.|
 )*No such file"
 
@@ -235,6 +235,52 @@ check "report: a line that is no record is skipped, said so" \
 check "report: a missing file is a usage error" "$("$PGVERIFY" report "$T/none.log" 2>&1; echo "exit=$?")" \
 	"^pgverify report: cannot read $T/none.log: No such file or directory
 exit=2$"
+
+# --- where records may go ----------------------------------------------------------
+# A daemon that connects, closes every descriptor, opens its own data file
+# (which gets the descriptor a kept audit file had) and connects again:
+# both records go to the audit file, none into its data.
+conf daemon
+out=$(LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/daemon.conf" /usr/bin/python3 -c '
+import ctypes, os, sys
+pq = ctypes.CDLL("libpq.so.5")
+pq.PQconnectdb.restype = ctypes.c_void_p
+pq.PQfinish.argtypes = pq.PQstatus.argtypes = [ctypes.c_void_p]
+def connect():
+    c = pq.PQconnectdb(sys.argv[2].encode()); s = pq.PQstatus(c); pq.PQfinish(c); return s
+first = connect()
+os.closerange(3, 1024)
+data = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+print("data fd", data, "status", first, connect())' "$T/daemon.data" "$GOOD" 2>&1)
+check "a daemon reusing descriptors: both connections verified" "$out" "status 0 0$"
+check "a daemon reusing descriptors: its data file holds no record" "$(wc -c <"$T/daemon.data")" "^0$"
+check "a daemon reusing descriptors: the audit file holds both records" "$(grep -c '"decision"' "$T/daemon.log")" "^2$"
+# audit NAME PATH: three connections in one process with audit = PATH.
+audit_to() {
+	printf 'sslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$2" >"$T/$1.conf"
+	LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/$1.conf" timeout 60 "$PLAIN" threads 3 "$GOOD" 2>&1
+}
+mkfifo "$T/fifo.log"
+out=$(audit_to fifo "$T/fifo.log")
+check "audit = a FIFO with no reader: no hang, connections verified" "$out" "^OK 3/3 verified$"
+check "audit = a FIFO with no reader: said once" "$(echo "$out" | grep -c "audit file $T/fifo.log: it is a FIFO")" "^1$"
+# A reader that gives up after 10 s: it ends when the writer closes.
+timeout 10 cat "$T/fifo.log" >"$T/fifo.read" &
+reader=$!
+check "audit = a FIFO with a reader: refused as not a regular file, connections verified" \
+	"$(audit_to fifo2 "$T/fifo.log")" "audit file $T/fifo.log is not a regular file"
+wait "$reader"
+check "audit = a FIFO with a reader: the reader got no record" "$(wc -c <"$T/fifo.read")" "^0$"
+check "audit = a symbolic link: said once per process" "$(audit_to link "$T/link.log" | grep -c 'symbolic link')" "^1$"
+mkdir "$T/adir"
+check "audit = a directory: said once" "$(audit_to adir "$T/adir" | grep -c 'Is a directory')" "^1$"
+out=$(audit_to nodir "$T/nodir/audit.log")
+check "audit = a file in a missing directory: connections verified" "$out" "^OK 3/3 verified$"
+check "audit = a file in a missing directory: said once" \
+	"$(echo "$out" | grep -c "cannot open audit file $T/nodir/audit.log: No such file or directory")" "^1$"
+check "a program that never uses libpq prints, opens and reads nothing (missing audit directory)" \
+	"$(LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/nodir.conf" strace -f -e trace=open,openat -o "$T/true.strace" /bin/true 2>&1
+		grep -c -E 'nodir|\.conf|pgverify-engine|libpq|libssl|libcrypto|libconfig' "$T/true.strace")" "^0$"
 
 # --- never a password -------------------------------------------------------------
 check "no password in any record, datagram or report" \

@@ -125,6 +125,24 @@ startups \+1$"
 )*^FAIL 1 .*SSL (SYSCALL error|error: unexpected eof)"
 		check_not "$name: sslnegotiation=direct: not refused for its weak sslmode" "$out" "weak sslmode|pgverify refused"
 	fi
+	if [ "$version" -ge 180000 ]; then
+		# libpq 18's sslkeylogfile writes the TLS secrets of a connection
+		# pgverify verifies: said at warning unlocked, refused locked.
+		keys=$T/keys-$name.log
+		printf 'sslrootcert = "%s";\nlock = true;\n' "$T/pki/root.pem" >"$T/lock.conf"
+		out=$(LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$GOOD sslkeylogfile=$keys" 2>&1; [ -s "$keys" ] && echo "keys written")
+		check "$name: sslkeylogfile, unlocked: honoured as libpq does, and said at warning" "$out" \
+			"sslkeylogfile=.*TLS keys are written(.|
+)*^OK ssl=1(.|
+)*^keys written$"
+		rm -f "$keys"
+		out=$(PGVERIFY_CONFIG=$T/lock.conf LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$GOOD sslkeylogfile=$keys" 2>&1; [ -e "$keys" ] && echo "keys written")
+		check "$name: sslkeylogfile, locked: refused" "$out" "^FAIL 1 pgverify refused this connection: .*sslkeylogfile"
+		check_not "$name: sslkeylogfile, locked: no key written" "$out" "keys written"
+		rm -f "$keys"
+		check "$name: sslkeylogfile, no shim: the keys are written" \
+			"$("$PLAIN" connectdb "$GOOD sslkeylogfile=$keys" 2>&1; [ -s "$keys" ] && echo "keys written")" "^keys written$"
+	fi
 	if [ "$version" -ge 160000 ]; then
 		check "$name: sslrootcert=system sslmode=prefer: read and raised, not refused" \
 			"$(LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$GOOD sslrootcert=system sslmode=prefer" 2>&1)" \

@@ -16,6 +16,7 @@ fixture_require
 unshare -m --propagation private true 2>/dev/null || skip_all "unshare -m is not permitted here"
 [ -d "$sysconfdir" ] || skip_all "$sysconfdir does not exist"
 fixture_clients
+FIXTURE_SERVER_OPTS="-c log_connections=on"
 fixture_start good mitm
 
 real_before=$(sha256sum /etc/ld.so.preload 2>/dev/null || echo absent)
@@ -40,5 +41,70 @@ check "ld.so.preload, empty environment: the forged server is refused" \
 check "without ld.so.preload the same psql accepts the forged server" \
 	"$(in_namespace "" "$(at "$P_MITM")")" "^ssl=true$"
 check "the machine's /etc/ld.so.preload is untouched" \
+	"$(sha256sum /etc/ld.so.preload 2>/dev/null || echo absent)" "^\Q$real_before\E$"
+# --- lock = true: nothing in a process weakens the administrator's policy ----
+# psql as an unprivileged user (nobody) under the host-wide preload, with
+# each way that user has to weaken the policy: their own PGVERIFY_CONFIG
+# (everything exempt, report mode), PGSSLROOTCERT naming the forged
+# server's CA, a service file naming it, SSL_CERT_FILE under a "system"
+# bundle.  Locked, each is refused; unlocked, each reaches the forged
+# server, which shows the check can fail.
+printf 'exempt = [ "*" ];\nmode = "report";\n' >"$T/attacker.conf"
+printf '[evil]\nhost=%s\nhostaddr=127.0.0.1\nport=%s\nuser=postgres\ndbname=postgres\nsslrootcert=%s\n' \
+	"$PGV_NAME" "$P_MITM" "$T/pki/rogue.pem" >"$T/evil.service"
+for lock in true false; do
+	printf 'sslrootcert = "%s";\nlock = %s;\n' "$T/pki/root.pem" "$lock" >"$T/bundle-$lock.conf"
+	printf 'sslrootcert = "system";\nlock = %s;\n' "$lock" >"$T/system-$lock.conf"
+done
+# as_nobody CONF VAR=VALUE... -- COMMAND...: in the namespace (ld.so.preload
+# naming the shim, CONF as the system configuration), as nobody, with an
+# empty environment but VAR=VALUE....
+as_nobody() {
+	cp "$1" "$T/sysconf/pgverify.conf"
+	shift
+	echo "$SHIM" >"$T/etc/ld.so.preload"
+	unshare -m --propagation private sh -c '
+		mount --bind "$1" /etc && mount --bind "$2" "$3" && shift 3 &&
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups env -i PATH=/usr/bin:/bin "$@"' \
+		sh "$T/etc" "$T/sysconf" "$sysconfdir" "$@" 2>&1
+}
+# attack CONF VAR=VALUE...: psql as nobody to the forged server, and the
+# startups it reached.
+attack() {
+	local conf=$1 before out
+	shift
+	before=$(startups mitm)
+	out=$(as_nobody "$conf" "$@" timeout 60 "$PG_BINDIR/psql" -XAtq -c "$SQL" "${CONN-$(at "$P_MITM")}")
+	printf '%s\nstartups +%d\n' "$out" $(($(startups mitm) - before))
+}
+refused="(certificate verify failed|pgverify refused)(.|
+)*^startups \+0$"
+accepted="^ssl=true
+startups \+1$"
+check "locked: PGVERIFY_CONFIG naming the user's own file is ignored, the forged server refused" \
+	"$(attack "$T/bundle-true.conf" PGVERIFY_CONFIG="$T/attacker.conf")" "PGVERIFY_CONFIG=.*is ignored(.|
+)*$refused"
+check "unlocked: the user's own PGVERIFY_CONFIG reaches the forged server" \
+	"$(attack "$T/bundle-false.conf" PGVERIFY_CONFIG="$T/attacker.conf")" "$accepted"
+check "locked: PGSSLROOTCERT naming the forged server's CA is not used" \
+	"$(attack "$T/bundle-true.conf" PGSSLROOTCERT="$T/pki/rogue.pem")" "$refused"
+check "unlocked: PGSSLROOTCERT naming the forged server's CA reaches it" \
+	"$(attack "$T/bundle-false.conf" PGSSLROOTCERT="$T/pki/rogue.pem")" "$accepted"
+check "locked: a service file chosen by PGSERVICEFILE/PGSERVICE naming the forged server's CA is not used" \
+	"$(CONN="" attack "$T/bundle-true.conf" PGSERVICEFILE="$T/evil.service" PGSERVICE=evil)" "$refused"
+check "unlocked: that service file reaches the forged server" \
+	"$(CONN="" attack "$T/bundle-false.conf" PGSERVICEFILE="$T/evil.service" PGSERVICE=evil)" "$accepted"
+check "locked: SSL_CERT_FILE under sslrootcert = \"system\" is not used" \
+	"$(attack "$T/system-true.conf" SSL_CERT_FILE="$T/pki/rogue.pem")" "$refused"
+check "unlocked: SSL_CERT_FILE under sslrootcert = \"system\" reaches the forged server" \
+	"$(attack "$T/system-false.conf" SSL_CERT_FILE="$T/pki/rogue.pem")" "$accepted"
+check "locked: the good server is verified" \
+	"$(as_nobody "$T/bundle-true.conf" "$PG_BINDIR/psql" -XAtq -c "$SQL" "$(at "$P_GOOD")")" "^ssl=true$"
+PGV=$abs_top_builddir/src/pgverify
+check "check under ld.so.preload, unlocked: recommends lock = true" \
+	"$(as_nobody "$T/bundle-false.conf" "$PGV" check)" "recommended: lock = true"
+check_not "check under ld.so.preload, locked: no recommendation" \
+	"$(as_nobody "$T/bundle-true.conf" "$PGV" check)" "recommended"
+check "the machine's /etc/ld.so.preload is still untouched" \
 	"$(sha256sum /etc/ld.so.preload 2>/dev/null || echo absent)" "^\Q$real_before\E$"
 tap_done

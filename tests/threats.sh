@@ -42,6 +42,11 @@ cp "$T/pki/root.pem" "$T/unreadable.pem" && chmod 000 "$T/unreadable.pem"
 mkdir "$T/regions" && "$abs_top_builddir/src/pgverify" bundle --split "$T/regions" "$T/pki/regions.pem" >/dev/null
 printf 'hosts = ( { match = "*.rds.amazonaws.com"; sslrootcert = "%s/{region}.pem"; } );\n' "$T/regions" >"$T/region.conf"
 mkfifo "$T/fifo.pem"
+# Bundles the configuration names that someone else could have written.
+cp "$T/pki/root.pem" "$T/w666.pem" && chmod 666 "$T/w666.pem"
+mkdir "$T/wdir" && cp "$T/pki/root.pem" "$T/wdir/root.pem" && chmod 777 "$T/wdir"
+printf 'sslrootcert = "%s";\n' "$T/w666.pem" >"$T/w666.conf"
+printf 'sslrootcert = "%s";\n' "$T/wdir/root.pem" >"$T/wdir.conf"
 
 # --- the matrix -----------------------------------------------------------------
 # row | server | connection | environment | the refusal the user sees (Perl regex)
@@ -82,6 +87,8 @@ config: @include of a group-writable file | mitm | {kv}                   | PGVE
 config: missing file            | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/nowhere.conf | pgverify refused this connection: bad configuration: {T}/nowhere.conf
 config: writable by group       | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/groupw.conf  | pgverify refused this connection: bad configuration: {T}/groupw.conf is writable by group or others
 config: writable by others      | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/otherw.conf  | pgverify refused this connection: bad configuration: {T}/otherw.conf is writable by group or others
+bundle writable by others       | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/w666.conf    | pgverify refused this connection: .*{T}/w666.pem is writable by group or others \(mode 0666\); run chmod go-w
+bundle in a writable directory  | mitm      | {kv}                             | PGVERIFY_CONFIG={T}/wdir.conf    | pgverify refused this connection: .*the directory {T}/wdir is writable by group or others \(mode 0777\)
 hostaddr without host           | mitm      | hostaddr=127.0.0.1 port={port} user=postgres dbname=postgres | | pgverify refused this connection: .*add host=
 multi-host, rules disagree      | mitm      | host={name},other.example.com hostaddr=127.0.0.1,127.0.0.1 port={port} user=postgres dbname=postgres | PGVERIFY_CONFIG={T}/rules.conf | pgverify refused this connection: .*need different CA bundles
 ROWS
@@ -158,6 +165,45 @@ check "server answering N: psql sends nothing after it" "$(fake_after LD_PRELOAD
 check "server answering N: linked client sends nothing after it" "$(fake_after "$LINKED" connectdb)" "^0$"
 [ "$tap_failed" = "$failed_before" ] && held=$((held + 1))
 check "server answering N: without the shim the startup packet follows" "$(fake_after "$PLAIN" connectdb)" "^[1-9][0-9]*$"
+
+# --- an exempt name with a foreign hostaddr (in a private network namespace) ---
+# exempt = ["localhost"], the README's own example: the name is exempt, but
+# hostaddr (or PGHOSTADDR) decides where the bytes go, here 10.99.0.1 in a
+# namespace this test makes.  Not one byte may go there in clear text.
+NS=pgv-exempt-$$
+if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
+	trap 'ip netns del "$NS" 2>/dev/null; servers_stop; rm -rf "$T"' EXIT
+	ip -n "$NS" link set lo up && ip -n "$NS" addr add 10.99.0.1/32 dev lo
+	printf 'sslrootcert = "%s";\nexempt = [ "localhost" ];\n' "$T/pki/root.pem" >"$T/exempt.conf"
+	# foreign HOSTADDR_OPTION VAR=VALUE... CLIENT...: bytes 10.99.0.1
+	# received (psql-run's SQL: none, it only connects)
+	foreign() {
+		local opt=$1 i=0 pid
+		shift
+		ip netns exec "$NS" "$FAKE" "$T/fake.port" "$T/fake.count" 10 10.99.0.1 &
+		pid=$!
+		while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+		ip netns exec "$NS" env PGVERIFY_CONFIG="$T/exempt.conf" "$@" \
+			"host=localhost $opt port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres sslmode=disable" >/dev/null 2>&1
+		wait "$pid"
+		cat "$T/fake.count"
+		rm -f "$T/fake.port" "$T/fake.count"
+	}
+	rows=$((rows + 1)) failed_before=$tap_failed
+	check "exempt name, foreign hostaddr: psql sends nothing in clear text" \
+		"$(foreign hostaddr=10.99.0.1 LD_PRELOAD="$SHIM" "$T/psql-run")" "^0$"
+	check "exempt name, foreign hostaddr: linked client sends nothing in clear text" \
+		"$(foreign hostaddr=10.99.0.1 "$LINKED" connectdb)" "^0$"
+	check "exempt name, foreign PGHOSTADDR: psql sends nothing in clear text" \
+		"$(foreign "" PGHOSTADDR=10.99.0.1 LD_PRELOAD="$SHIM" "$T/psql-run")" "^0$"
+	[ "$tap_failed" = "$failed_before" ] && held=$((held + 1))
+	check "exempt name, foreign hostaddr, without the shim: the startup packet goes out in clear text" \
+		"$(foreign hostaddr=10.99.0.1 "$PLAIN" connectdb)" "^[1-9][0-9]*$"
+	check "exempt name, loopback hostaddr: left as asked (clear text to the local server)" \
+		"$(env PGVERIFY_CONFIG="$T/exempt.conf" "$LINKED" connectdb "host=localhost hostaddr=127.0.0.1 port=$P_NOTLS user=postgres dbname=postgres sslmode=disable" 2>&1)" "^OK ssl=0$"
+else
+	skip "exempt name with a foreign hostaddr" "needs root to make a network namespace (ip netns)"
+fi
 
 echo "# threat matrix: $held of $rows rows held"
 check "every row of the threat matrix held" "$held of $rows" "^$rows of $rows$"

@@ -6,12 +6,15 @@
 #include "cli.h"
 #include "config.h"
 #include "dyntab.h"
+#include "engine.h"
+#include "file.h"
 #include "json.h"
 #include "snapshot.h"
 
 #include <dlfcn.h>
 #include <glob.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +174,11 @@ static int check_bundle(const struct bundle_use *u, int warn_days,
 {
 	struct tally t = {j, warn_days, 0, 0, 0, 0};
 	char err[1024] = "";
-	int rc = pgverify_bundle_check(u->path, 0, NULL, err, sizeof(err));
+	int rc =
+	    pgverify_bundle_check(u->path, 0, NULL, err, sizeof(err)) < 0 ||
+		    pgv_file_trusted(u->path, err, sizeof(err)) < 0
+		? -1
+		: 0;
 
 	if (j) {
 		json_open(j, NULL, '{');
@@ -206,6 +213,23 @@ static int check_bundle(const struct bundle_use *u, int warn_days,
 	return rc;
 }
 
+/* Where host-wide preloading is configured. */
+#define LD_SO_PRELOAD "/etc/ld.so.preload"
+
+/* Whether the host preloads pgverify into every program. */
+static int preloaded_host_wide(void)
+{
+	FILE *f = fopen(LD_SO_PRELOAD, "re");
+	char line[4096];
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, "libpgverify") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static void print_settings(const pgverify_config *cfg,
 			   const pgverify_config_view *v, struct json *j)
 {
@@ -218,8 +242,16 @@ static void print_settings(const pgverify_config *cfg,
 		       "expiry_warning_days %d\n",
 		       v->sslmode, v->on_disable, v->gssencmode,
 		       v->expiry_warning_days);
-		printf("  mode %s, audit %s\n", v->mode,
-		       *v->audit ? v->audit : "(none)");
+		printf("  mode %s, audit %s, lock %s\n", v->mode,
+		       *v->audit ? v->audit : "(none)",
+		       v->lock ? "true" : "false");
+		if (!v->lock && preloaded_host_wide())
+			printf("  recommended: lock = true (%s preloads "
+			       "pgverify into every program, and unlocked any "
+			       "of them may weaken the policy with "
+			       "PGVERIFY_CONFIG, PGSSLROOTCERT or a service "
+			       "file)\n",
+			       LD_SO_PRELOAD);
 		for (size_t i = 0; i < v->nexempt; i++)
 			printf("  exempt %s\n", v->exempt[i]);
 		for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++)
@@ -239,6 +271,8 @@ static void print_settings(const pgverify_config *cfg,
 	json_int(j, "expiry_warning_days", v->expiry_warning_days);
 	json_str(j, "mode", v->mode);
 	json_str(j, "audit", v->audit);
+	json_bool(j, "lock", v->lock);
+	json_bool(j, "lock_recommended", !v->lock && preloaded_host_wide());
 	json_open(j, "exempt", '[');
 	for (size_t i = 0; i < v->nexempt; i++)
 		json_str(j, NULL, v->exempt[i]);
@@ -253,6 +287,38 @@ static void print_settings(const pgverify_config *cfg,
 		json_close(j, '}');
 	}
 	json_close(j, ']');
+}
+
+/*
+ * The engine the library loads with a process's first libpq, where the
+ * library looks for it (src/engine.h): without it every connection is
+ * refused.  1 if it cannot be loaded.
+ */
+static int check_engine(struct json *j)
+{
+	const char *lib = cli_library_path(), *slash = strrchr(lib, '/');
+	char path[PATH_MAX];
+	void *h = NULL;
+	int ok;
+
+	snprintf(path, sizeof(path), "%.*s%s%s", slash ? (int)(slash - lib) : 0,
+		 lib, slash ? "/" : "", PGV_ENGINE_FILE);
+	ok = (h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) &&
+	     dlsym(h, PGV_ENGINE_OPEN);
+	if (j) {
+		json_open(j, "engine", '{');
+		json_str(j, "path", path);
+		json_bool(j, "ok", ok);
+		json_close(j, '}');
+	} else {
+		printf("engine %s: %s\n", path,
+		       ok ? "ok"
+			  : "CANNOT BE LOADED: every connection would be "
+			    "refused; reinstall pgverify");
+	}
+	if (h)
+		dlclose(h);
+	return !ok;
 }
 
 /*
@@ -348,6 +414,7 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 	if (j)
 		json_close(j, ']');
 	bad |= check_libpq(j);
+	bad |= check_engine(j);
 	if (j) {
 		json_bool(j, "ok", !bad);
 	} else {

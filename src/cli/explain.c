@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "json.h"
+#include "mask.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -66,6 +67,12 @@ static void print_conninfo(const char *const *kw, const char *const *val)
 		}
 		putchar('\'');
 		for (; *v; v++) {
+			/* A control character is shown, never printed: no
+			 * value starts a line of its own. */
+			if ((unsigned char)*v < 0x20 || *v == 0x7f) {
+				printf("\\x%02x", (unsigned char)*v);
+				continue;
+			}
 			if (*v == '\'' || *v == '\\')
 				putchar('\\');
 			putchar(*v);
@@ -126,6 +133,11 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 {
 	const pgverify_decision *d = &p->decision;
 	const char *path = pgverify_config_path(cfg);
+	char rootcert[1100];
+
+	snprintf(rootcert, sizeof(rootcert), "%s",
+		 d->sslrootcert ? d->sslrootcert : "");
+	pgv_escape_controls(rootcert, sizeof(rootcert));
 
 	printf("decision:     %s\n", verdicts[p->verdict]);
 	if (p->report)
@@ -148,16 +160,15 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 		if (strcmp(d->bundle_source, "connection") == 0)
 			printf("sslrootcert:  %s (the connection's own, from "
 			       "%s)\n",
-			       d->sslrootcert,
+			       rootcert,
 			       origin(p->settings.sslrootcert_from,
 				      "PGSSLROOTCERT"));
 		else if (d->rule)
 			printf("sslrootcert:  %s (hosts rule \"%s\")\n",
-			       d->sslrootcert, d->rule);
+			       rootcert, d->rule);
 		else
 			printf("sslrootcert:  %s (sslrootcert of %s)\n",
-			       d->sslrootcert,
-			       path ? path : "the built-in defaults");
+			       rootcert, path ? path : "the built-in defaults");
 		if (d->gssencmode)
 			printf("gssencmode:   %s (gssencmode = \"disable\")\n",
 			       d->gssencmode);

@@ -1,10 +1,13 @@
 /*
- * A fake PostgreSQL server for the tests: it listens on 127.0.0.1, answers
- * the client's SSLRequest with 'N' (no TLS) and counts every byte the client
- * sends after that, which must be zero when pgverify is loaded: a startup
- * packet or a password sent in clear text is exactly what it prevents.
+ * A fake PostgreSQL server for the tests: it listens on 127.0.0.1 (or
+ * ADDRESS), answers the client's SSLRequest with 'N' (no TLS) and counts
+ * every byte the client sends after that, which must be zero when pgverify
+ * is loaded: a startup packet or a password sent in clear text is exactly
+ * what it prevents.  A client that starts with anything but an SSLRequest
+ * (sslmode=disable) is in clear text from its first byte: every byte
+ * counts.
  *
- *   fake_server PORTFILE COUNTFILE [WAIT]
+ *   fake_server PORTFILE COUNTFILE [WAIT [ADDRESS]]
  *
  * It writes its port to PORTFILE, serves one client and writes the count to
  * COUNTFILE; if no client connects within WAIT seconds (default 30) it
@@ -53,10 +56,12 @@ int main(int argc, char **argv)
 	unsigned char req[8];
 	int one = 1, s, c;
 
-	if (argc != 3 && argc != 4)
+	if (argc < 3 || argc > 5)
 		return 2;
-	int wait_ms = (argc == 4 ? atoi(argv[3]) : 30) * 1000;
+	int wait_ms = (argc >= 4 ? atoi(argv[3]) : 30) * 1000;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (argc == 5 && inet_pton(AF_INET, argv[4], &a.sin_addr) != 1)
+		return 2;
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0 ||
@@ -71,11 +76,15 @@ int main(int argc, char **argv)
 	if ((c = accept(s, NULL, NULL)) < 0)
 		return 1;
 	long after = -1;
+	ssize_t got = recv(c, req, sizeof(req), MSG_WAITALL);
 	/* 8 bytes: length 8, then the SSLRequest code 80877103. */
-	if (recv(c, req, sizeof(req), MSG_WAITALL) == (ssize_t)sizeof(req) &&
-	    memcmp(req, "\0\0\0\x08\x04\xd2\x16\x2f", 8) == 0 &&
-	    write(c, "N", 1) == 1)
-		after = drain(c);
+	if (got == (ssize_t)sizeof(req) &&
+	    memcmp(req, "\0\0\0\x08\x04\xd2\x16\x2f", 8) == 0) {
+		if (write(c, "N", 1) == 1)
+			after = drain(c);
+	} else if (got > 0) {
+		after = got + drain(c);
+	}
 	write_number(argv[2], after);
 	close(c);
 	close(s);

@@ -82,10 +82,9 @@ static int drive(void *h, const char *conninfo)
 	conn = PQconnectStart_(conninfo);
 	while (conn && PQstatus_(conn) != CONNECTION_BAD &&
 	       st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
-		struct pollfd p = {PQsocket_(conn),
-				   st == PGRES_POLLING_READING ? POLLIN
-							       : POLLOUT,
-				   0};
+		struct pollfd p = {
+		    PQsocket_(conn),
+		    st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
 		if (poll(&p, 1, 10000) <= 0)
 			break;
 		st = PQconnectPoll_(conn);
@@ -119,20 +118,19 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 5 && strcmp(argv[1], "plugin") == 0)
-		rc = run_plugin(argv[3],
-				RTLD_NOW | RTLD_LOCAL |
-				    (strcmp(argv[2], "deepbind") == 0
-					 ? RTLD_DEEPBIND
-					 : 0),
-				argv[4]);
+		rc = run_plugin(
+		    argv[3],
+		    RTLD_NOW | RTLD_LOCAL |
+			(strcmp(argv[2], "deepbind") == 0 ? RTLD_DEEPBIND : 0),
+		    argv[4]);
 	else if (argc == 5 && strcmp(argv[1], "two") == 0)
 		rc = run_plugin(argv[2], RTLD_NOW | RTLD_LOCAL, argv[4]) |
 		     run_plugin(argv[3], RTLD_NOW | RTLD_LOCAL, argv[4]);
 	else if (argc == 5 && strcmp(argv[1], "dlsym") == 0) {
-		void *h = dlopen(argv[3], RTLD_NOW | RTLD_LOCAL |
-					      (strcmp(argv[2], "deepbind") == 0
-						   ? RTLD_DEEPBIND
-						   : 0));
+		void *h = dlopen(
+		    argv[3],
+		    RTLD_NOW | RTLD_LOCAL |
+			(strcmp(argv[2], "deepbind") == 0 ? RTLD_DEEPBIND : 0));
 		if (!h)
 			printf("FAIL dlopen: %s\n", dlerror());
 		rc = h ? drive(h, argv[4]) : 1;

@@ -10,9 +10,13 @@ as_pg() {
 	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# server_init TOP: one initdb, copied for every server.
+# server_init TOP: one initdb, copied for every server.  As root, TOP stays
+# root's and becomes sticky and world-writable, as /tmp is: the postgres
+# user can make its files there, and the configurations and bundles the
+# tests write there stay trusted (pgverify refuses files in a directory
+# another user owns or may replace them in).
 server_init() {
-	[ "$(id -u)" = 0 ] && chown postgres "$1"
+	[ "$(id -u)" = 0 ] && chmod 1777 "$1"
 	as_pg "$PG_BINDIR/initdb" -D "$1/base" -A trust -U postgres --no-sync >"$1/initdb.log" 2>&1
 }
 

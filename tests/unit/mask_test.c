@@ -6,10 +6,10 @@
 #include "../../src/mask.h"
 
 #include <setjmp.h>
-#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -68,6 +68,57 @@ static void truncated_at_the_buffer(void **state)
 	assert_null(strstr(buf, "abc"));
 }
 
+static void controls_escaped(void **state)
+{
+	char buf[64] = "evil\npgverify: forged\033[2J\r";
+
+	(void)state;
+	pgv_escape_controls(buf, sizeof(buf));
+	assert_string_equal(buf, "evil\\x0apgverify: forged\\x1b[2J\\x0d");
+}
+
+static void escaping_cut_at_the_buffer(void **state)
+{
+	char buf[10] = "ab\n\ncd";
+
+	(void)state;
+	pgv_escape_controls(buf, sizeof(buf));
+	assert_string_equal(buf, "ab\\x0a");
+}
+
+static void libpq_quote_cut(void **state)
+{
+	char buf[256] = "invalid percent-encoded token: \"Pct1%ZZSecretA\"\n";
+
+	(void)state;
+	pgv_cut_libpq_quote(buf, sizeof(buf));
+	assert_null(strstr(buf, "Secret"));
+	assert_non_null(strstr(buf, "invalid percent-encoded token (libpq's "
+				    "message is cut"));
+}
+
+/* Random bytes: after escaping no control character is left, after the
+ * cut no quote (and so nothing libpq quoted), and no overflow. */
+static void random_inputs(void **state)
+{
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		char buf[64];
+		size_t n = (size_t)(rand_r(&seed) % (sizeof(buf) - 1));
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (char)(1 + rand_r(&seed) % 255);
+		buf[n] = '\0';
+		pgv_escape_controls(buf, sizeof(buf));
+		assert_true(strlen(buf) < sizeof(buf));
+		for (const char *c = buf; *c; c++)
+			assert_true((unsigned char)*c >= 0x20 && *c != 0x7f);
+		pgv_cut_libpq_quote(buf, sizeof(buf));
+		assert_null(strchr(buf, '"'));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -75,6 +126,10 @@ int main(void)
 	    cmocka_unit_test(password_keyword),
 	    cmocka_unit_test(nothing_else_changes),
 	    cmocka_unit_test(truncated_at_the_buffer),
+	    cmocka_unit_test(controls_escaped),
+	    cmocka_unit_test(escaping_cut_at_the_buffer),
+	    cmocka_unit_test(libpq_quote_cut),
+	    cmocka_unit_test(random_inputs),
 	};
 	/* PGVERIFY_UNIT_FILTER=GLOB runs only the cases it matches. */
 	if (getenv("PGVERIFY_UNIT_FILTER"))

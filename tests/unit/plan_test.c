@@ -47,7 +47,9 @@ static pgverify_verdict plan(const char *lines, int libpq, const char *host,
 			     const char *gss, pgverify_plan *p)
 {
 	pgverify_config *cfg = config(lines);
-	pgverify_context ctx = {libpq, bundle, NULL};
+	pgverify_context ctx = {.libpq_version = libpq,
+				.system_bundle = bundle,
+				.builtin_bundle = bundle};
 	pgverify_verdict v;
 
 	memset(p, 0, sizeof(*p));
@@ -60,6 +62,44 @@ static pgverify_verdict plan(const char *lines, int libpq, const char *host,
 	 * strings of its settings or of `ctx`, never the freed config's. */
 	pgverify_config_free(cfg);
 	return v;
+}
+
+/* libpq 18's sslkeylogfile on a connection pgverify verifies. */
+static pgverify_verdict plan_keylog(const char *lines, pgverify_plan *p)
+{
+	pgverify_config *cfg = config(lines);
+	pgverify_context ctx = {.libpq_version = 180000,
+				.system_bundle = bundle,
+				.builtin_bundle = bundle};
+	pgverify_verdict v;
+
+	memset(p, 0, sizeof(*p));
+	set(&p->settings.host, RDS);
+	set(&p->settings.sslkeylogfile, "/tmp/keys.log");
+	v = pgv_plan_settings(cfg, &ctx, p);
+	pgverify_config_free(cfg);
+	return v;
+}
+
+static void keylog_refused_when_locked(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(plan_keylog("lock = true;", &p), PGVERIFY_REFUSE);
+	assert_non_null(strstr(p.reason, "sslkeylogfile"));
+	assert_non_null(strstr(p.reason, "lock = true"));
+	pgverify_plan_clear(&p);
+}
+
+static void keylog_said_when_unlocked(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(plan_keylog("", &p), PGVERIFY_ENFORCE);
+	assert_string_equal(p.decision.keylog, "/tmp/keys.log");
+	pgverify_plan_clear(&p);
 }
 
 static void enforce_upgrades(void **state)
@@ -169,6 +209,8 @@ int main(void)
 {
 	const char *srcdir = getenv("srcdir");
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(keylog_refused_when_locked),
+	    cmocka_unit_test(keylog_said_when_unlocked),
 	    cmocka_unit_test(enforce_upgrades),
 	    cmocka_unit_test(already_verified_is_kept),
 	    cmocka_unit_test(report_leaves_and_says_why),

@@ -82,7 +82,7 @@ static const struct tcase cases[] = {
     {"URI multi-host, rules disagree on the bundle", CONNINFO, {"postgresql://a.rds.amazonaws.com,b.corp.example/db"}, .verdict = REFUSE, .reason = "need different CA bundles"},
     {"URI multi-host disagreeing but with its own sslrootcert", CONNINFO, {"postgresql://a.rds.amazonaws.com,b.corp.example/db?sslrootcert=/own.pem"}, .verdict = ENFORCE, .rootcert = "/own.pem"},
     {"URI with a socket directory", CONNINFO, {"postgresql://%2Ftmp/db"}, .verdict = LEAVE},
-    {"URI with an IPv6 literal", CONNINFO, {"postgresql://[::1]:5432/db"}, .verdict = ENFORCE, .rootcert = "/b/default.pem"},
+    {"URI with an IPv6 literal", CONNINFO, {"postgresql://[2001:db8::1]:5432/db"}, .verdict = ENFORCE, .rootcert = "/b/default.pem"},
     {"URI with a bad percent-encoding is refused", CONNINFO, {"postgresql://x/db?sslmode=%zz"}, .verdict = REFUSE, .reason = "percent-encoded"},
     /* keyword arrays */
     {"params without expansion", NOEXPAND, {"host", "x", "sslmode", "disable"}, .verdict = ENFORCE, .before = "disable", .after = "verify-full"},
@@ -102,23 +102,41 @@ static const struct tcase cases[] = {
     {"PGSSLMODE=disable is the connection's own: upgraded", CONNINFO, {"host=x"}, "PGSSLMODE=disable", .verdict = ENFORCE, .before = "disable", .after = "verify-full"},
     {"conninfo sslmode wins over PGSSLMODE", CONNINFO, {"host=x sslmode=disable"}, "PGSSLMODE=verify-full", .verdict = ENFORCE, .before = "disable"},
     {"PGSSLROOTCERT is the connection's own bundle", CONNINFO, {"host=" RDS}, "PGSSLROOTCERT=/env/ca.pem", .verdict = ENFORCE, .rootcert = "/env/ca.pem"},
+    /* lock = true: trust from the configuration alone */
+    {"locked: PGSSLROOTCERT is not used", CONNINFO, {"host=" RDS}, "PGSSLROOTCERT=/env/ca.pem", .conf = "lock = true;", .verdict = ENFORCE, .rootcert = "/b/rds.pem"},
+    {"locked: the connection's own sslrootcert is not used", CONNINFO, {"host=db.example.com sslrootcert=/attacker.pem sslmode=verify-full"}, .conf = "lock = true;", .verdict = ENFORCE, .rootcert = "/b/default.pem"},
+    {"locked: a service file's sslrootcert is not used", CONNINFO, {"service=svc3"}, .conf = "lock = true;", .verdict = ENFORCE, .rootcert = "/b/default.pem"},
+    {"unlocked: a service file's sslrootcert is the connection's", CONNINFO, {"service=svc3"}, .verdict = ENFORCE, .rootcert = "/attacker/svc.pem"},
+    {"locked: system is OpenSSL's built-in file, SSL_CERT_FILE ignored (libpq 16)", CONNINFO, {"host=x.proxy-abc.us-east-1.rds.amazonaws.com"}, "SSL_CERT_FILE=/attacker/roots.pem", .conf = "lock = true;", .libpq = PQ16, .verdict = ENFORCE, .rootcert = SYSTEM_FILE},
+    {"locked: system is OpenSSL's built-in file, SSL_CERT_FILE ignored (libpq 15)", CONNINFO, {"host=x.proxy-abc.us-east-1.rds.amazonaws.com"}, "SSL_CERT_FILE=/attacker/roots.pem", .conf = "lock = true;", .verdict = ENFORCE, .rootcert = SYSTEM_FILE},
+    {"unlocked: system on libpq 15 honours SSL_CERT_FILE", CONNINFO, {"host=x.proxy-abc.us-east-1.rds.amazonaws.com"}, "SSL_CERT_FILE=/attacker/roots.pem", .verdict = ENFORCE, .rootcert = "/attacker/roots.pem"},
     {"PGHOST picks the host rule", CONNINFO, {""}, "PGHOST=db.corp.example", .verdict = ENFORCE, .after = "verify-ca", .rootcert = "/b/corp.pem"},
     {"PGREQUIRESSL=1 means require", CONNINFO, {"host=x"}, "PGREQUIRESSL=1", .verdict = ENFORCE, .before = "require"},
-    {"PGHOSTADDR alone: no name for verify-full", CONNINFO, {""}, "PGHOSTADDR=127.0.0.1", .verdict = REFUSE, .reason = "add host="},
+    {"PGHOSTADDR alone: no name for verify-full", CONNINFO, {""}, "PGHOSTADDR=192.0.2.1", .verdict = REFUSE, .reason = "add host="},
     /* service files (PGSERVICEFILE is set for every case) */
     {"service= from the service file", CONNINFO, {"service=svc1"}, .verdict = ENFORCE, .before = "disable", .rootcert = "/b/rds.pem"},
     {"PGSERVICE from the environment", CONNINFO, {""}, "PGSERVICE=svc1", .verdict = ENFORCE, .before = "disable", .rootcert = "/b/rds.pem"},
     {"conninfo overrides the service file", CONNINFO, {"service=svc1 sslmode=require"}, .verdict = ENFORCE, .before = "require"},
-    {"an unknown service is refused", CONNINFO, {"service=nosuch"}, .verdict = REFUSE, .reason = "nosuch"},
+    {"an unknown service is refused", CONNINFO, {"service=nosuch"}, .verdict = REFUSE, .reason = "the service named: \"nosuch\""},
     /* exemptions, rules, hosts */
     {"exempt host is left alone", CONNINFO, {"host=localhost"}, .verdict = LEAVE, .reason = "exempt"},
     {"exempt glob is case-insensitive", CONNINFO, {"host=API.SVC.LOCAL sslmode=disable"}, .verdict = LEAVE},
     {"an exempt host beside another is enforced", CONNINFO, {"host=localhost,x.example.com"}, .verdict = ENFORCE, .rootcert = "/b/default.pem"},
+    {"an exempt name with a foreign hostaddr is enforced", CONNINFO, {"host=localhost hostaddr=10.99.0.1 sslmode=disable"}, .verdict = ENFORCE, .after = "verify-full"},
+    {"an exempt name with a foreign PGHOSTADDR is enforced", CONNINFO, {"host=localhost sslmode=disable"}, .env = "PGHOSTADDR=10.99.0.1", .verdict = ENFORCE},
+    {"an exempt glob with a hostaddr no address entry covers is enforced", CONNINFO, {"host=api.svc.local hostaddr=10.0.0.5"}, .verdict = ENFORCE},
+    {"localhost with a loopback hostaddr is exempt", CONNINFO, {"host=localhost hostaddr=127.0.0.2 sslmode=disable"}, .verdict = LEAVE, .reason = "exempt"},
+    {"localhost with ::1 is exempt", CONNINFO, {"host=localhost hostaddr=::1"}, .verdict = LEAVE},
+    {"a loopback hostaddr alone is covered by localhost", CONNINFO, {"hostaddr=127.0.0.1"}, .verdict = LEAVE},
+    {"the exempt glob with a loopback hostaddr: localhost covers it", CONNINFO, {"host=api.svc.local hostaddr=127.0.0.1"}, .verdict = LEAVE},
+    {"an IP literal host is matched as an address, not a glob", CONNINFO, {"host=127.0.0.1 sslmode=disable"}, .verdict = LEAVE},
+    {"an IP literal host outside every entry is enforced", CONNINFO, {"host=10.1.2.3 sslmode=disable"}, .verdict = ENFORCE},
+    {"the second host's foreign hostaddr is enforced", CONNINFO, {"host=localhost,localhost hostaddr=127.0.0.1,10.99.0.1"}, .verdict = ENFORCE},
     {"a trailing dot still matches the rule", CONNINFO, {"host=" RDS "."}, .verdict = ENFORCE, .rootcert = "/b/rds.pem"},
     {"rule matching is case-insensitive", CONNINFO, {"host=DB1.ABC.US-EAST-1.RDS.AMAZONAWS.COM"}, .verdict = ENFORCE, .rootcert = "/b/rds.pem"},
-    {"hostaddr without host under verify-full", CONNINFO, {"hostaddr=127.0.0.1"}, .verdict = REFUSE, .reason = "add host="},
-    {"hostaddr with a socket-path host has no name", CONNINFO, {"host=/tmp hostaddr=127.0.0.1"}, .verdict = REFUSE, .reason = "add host="},
-    {"hostaddr without host is fine under verify-ca", CONNINFO, {"hostaddr=127.0.0.1"}, .conf = "sslmode = \"verify-ca\";", .verdict = ENFORCE, .after = "verify-ca"},
+    {"hostaddr without host under verify-full", CONNINFO, {"hostaddr=192.0.2.1"}, .verdict = REFUSE, .reason = "add host="},
+    {"hostaddr with a socket-path host has no name", CONNINFO, {"host=/tmp hostaddr=192.0.2.1"}, .verdict = REFUSE, .reason = "add host="},
+    {"hostaddr without host is fine under verify-ca", CONNINFO, {"hostaddr=192.0.2.1"}, .conf = "sslmode = \"verify-ca\";", .verdict = ENFORCE, .after = "verify-ca"},
     {"host and hostaddr counts differ: libpq's error", CONNINFO, {"host=a,b hostaddr=127.0.0.1"}, .verdict = REFUSE, .reason = "could not match"},
     /* {region} rules */
     {"{region}: the endpoint's region names the file", CONNINFO, {"host=db.abc.eu-west-1.rds.amazonaws.com"}, .verdict = ENFORCE, .rootcert = "/b/regions/eu-west-1.pem"},
@@ -201,8 +219,8 @@ static int merge(const struct tcase *c, pgverify_settings *s, char *err,
 	case CONNINFO:
 		return pgverify_merge_conninfo(c->in[0], s, err, len);
 	case SETDB:
-		pgv_request_setdb(&r, pgv_libpq_linked(), c->in[0], c->in[1], c->in[2], c->in[3],
-				  c->in[4], c->in[5]);
+		pgv_request_setdb(&r, pgv_libpq_linked(), c->in[0], c->in[1],
+				  c->in[2], c->in[3], c->in[4], c->in[5]);
 		rc = pgv_request_merge(&r, s, err, len);
 		pgv_request_free(&r);
 		return rc;
@@ -229,8 +247,13 @@ static void run_case(void **state)
 {
 	const struct tcase *c = *state;
 	pgverify_config *cfg = load_conf(c->conf);
-	pgverify_context ctx = {c->libpq ? c->libpq : 150018, SYSTEM_FILE,
-				c->caller};
+	pgverify_context ctx = {.libpq_version = c->libpq ? c->libpq : 150018,
+				.system_bundle =
+				    c->env && strstr(c->env, "SSL_CERT_FILE=")
+					? "/attacker/roots.pem"
+					: SYSTEM_FILE,
+				.builtin_bundle = SYSTEM_FILE,
+				.caller = c->caller};
 	pgverify_settings s = {0};
 	pgverify_decision d;
 	char err[1024];
@@ -323,8 +346,10 @@ static void write_service_file(void)
 
 	snprintf(path, sizeof(path), "%s/pg_service.conf", tmpdir);
 	f = fopen(path, "w");
-	fprintf(f, "[svc1]\nhost=svc.rds.amazonaws.com\nsslmode=disable\n"
-		   "[svc2]\nhost=x\ngssencmode=require\n");
+	fprintf(f,
+		"[svc1]\nhost=svc.rds.amazonaws.com\nsslmode=disable\n"
+		"[svc2]\nhost=x\ngssencmode=require\n"
+		"[svc3]\nhost=db.example.com\nsslrootcert=/attacker/svc.pem\n");
 	fclose(f);
 	setenv("PGSERVICEFILE", path, 1);
 }
