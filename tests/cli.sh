@@ -228,16 +228,16 @@ check "explain with a bad config: exit 2" "$(run explain -c "$T/bad.conf" "$GOOD
 # libpq's parse error quotes the string it failed on, password and all.
 bad_uri="postgresql://u:s3cret@[::1/db"
 out=$(run explain "$bad_uri")
-check "explain of an unparsable URI: refused, the URI quoted with its password masked" "$out" \
-	"reason: .*\"postgresql://u:\*\*\*@\[::1/db\"(.|
+check "explain of an unparsable URI: refused, libpq's message cut where it quotes the URI" "$out" \
+	"reason: +cannot read the connection options: .*libpq's message is cut(.|
 )*exit=1$"
 check_not "explain, text and --json, of an unparsable URI: no password" \
 	"$out$(run explain --json "$bad_uri")$(run explain "host=x password=s3cret port=1 junk")" "s3cret"
 check_not "probe of an unparsable URI: no password" "$(run probe "$bad_uri")" "s3cret"
 out=$(LD_PRELOAD="${PGVERIFY_TEST_PRELOAD% }" run exec "$T/psql-run" "$bad_uri" "SELECT 1")
 check_not "exec, the shim's log and libpq's message for an unparsable URI: no password" "$out" "s3cret"
-check "exec: the shim's refusal still quotes the masked URI" "$out" \
-	"pgverify refused this connection: .*postgresql://u:\*\*\*@"
+check "exec: the shim's refusal says libpq's message was cut" "$out" \
+	"pgverify refused this connection: cannot read the connection options: .*libpq's message is cut"
 # --- probe ----------------------------------------------------------------------
 out=$(run probe "$(at "$P_GOOD") password=s3cret")
 check "probe, good server: TLS, the chain, verified, name matches" "$out" "tls        TLSv1\.[23], .+
@@ -326,4 +326,41 @@ check "exec without the library does not run the command" \
 	"$(PGVERIFY_LIBRARY=/nonexistent.so run exec sh -c 'echo ran')" "cannot use /nonexistent.so.*
 exit=2$"
 
+# --- help, enable, disable, status ---------------------------------------------------
+for c in exec check explain probe bundle rotation report enable disable status; do
+	check "pgverify help $c: options and an example" "$(run help "$c")" "^usage: pgverify $c(.|
+)*Example"
+done
+check "pgverify help of an unknown command: exit 2" "$(run help nosuch 2>&1)" "no command \"nosuch\"(.|
+)*exit=2$"
+check "check --help is the same help" "$(run check --help)" "^usage: pgverify check(.|
+)*Examples:"
+out=$(run enable --dry-run myapp)
+check "enable --dry-run: the drop-in preloads the bare soname, nothing written" "$out" \
+	"^would write /etc/systemd/system/myapp.service.d/pgverify.conf:(.|
+)*^Environment=LD_PRELOAD=libpgverify.so.0
+exit=0$"
+check "enable of a name that is no unit: exit 2" "$(run enable ../etc 2>&1)" "not a systemd unit name(.|
+)*exit=2$"
+if [ "$(id -u)" = 0 ] && [ -d /etc/systemd/system ] && unshare -m --propagation private true 2>/dev/null; then
+	out=$(unshare -m --propagation private sh -c 'mount -t tmpfs none /etc/systemd/system &&
+		"$1" enable myapp && cat /etc/systemd/system/myapp.service.d/pgverify.conf &&
+		"$1" status myapp; "$1" disable myapp && ls -A /etc/systemd/system; "$1" disable myapp' sh "$abs_top_builddir/src/pgverify" 2>&1)
+	check "enable writes the drop-in, disable removes it and its directory" "$out" \
+		"^wrote /etc/systemd/system/myapp.service.d/pgverify.conf
+now run: systemctl daemon-reload && systemctl restart myapp
+(.|
+)*^Environment=LD_PRELOAD=libpgverify.so.0
+(.|
+)*^removed /etc/systemd/system/myapp.service.d/pgverify.conf
+now run: systemctl daemon-reload && systemctl restart myapp
+myapp: pgverify was not enabled there$"
+	check "status UNIT says pgverify enable preloads it" "$out" "^myapp: not running \\(no main process\\); pgverify enable preloads it$"
+else
+	skip "enable and disable in a private /etc/systemd/system" "needs root and unshare -m"
+	skip "status UNIT with the drop-in" "needs root and unshare -m"
+fi
+check "status without an argument: the host" "$(run status)" "^host-wide \\(/etc/ld.so.preload\\): (.|
+)*^configuration: (.|
+)*exit=0$"
 tap_done

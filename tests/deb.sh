@@ -45,6 +45,19 @@ check "the installed library raises a connection to the installed bundle" \
 	"$(env -u PGVERIFY_CONFIG PGVERIFY_LOG=info LD_PRELOAD="$lib" psql -XAtq -c "SELECT 1" \
 		"host=db1.abc123.us-east-1.rds.amazonaws.com hostaddr=127.0.0.1 port=1 connect_timeout=2" 2>&1)" \
 	"pgverify: db1.abc123.us-east-1.rds.amazonaws.com \(hostaddr 127.0.0.1\): sslmode prefer -> verify-full, sslrootcert /etc/pgverify/rds-global-bundle.pem"
+# Every documented preload form, literally: the README's LD_PRELOAD line
+# (the bare soname) and the drop-in pgverify enable writes.
+check "the README's LD_PRELOAD=libpgverify.so.0 preloads the installed library" \
+	"$(env -u PGVERIFY_CONFIG PGVERIFY_LOG=info LD_PRELOAD=libpgverify.so.0 psql -XAtq -c "SELECT 1" \
+		"host=db1.abc123.us-east-1.rds.amazonaws.com hostaddr=127.0.0.1 port=1 connect_timeout=2" 2>&1)" \
+	"pgverify: db1.abc123.us-east-1.rds.amazonaws.com \(hostaddr 127.0.0.1\): sslmode prefer -> verify-full"
+dropin=$(/usr/bin/pgverify enable --dry-run myapp | sed -n 's/^Environment=//p')
+check "the drop-in of pgverify enable preloads the installed library" \
+	"$(env -u PGVERIFY_CONFIG PGVERIFY_LOG=info "$dropin" psql -XAtq -c "SELECT 1" \
+		"host=db1.abc123.us-east-1.rds.amazonaws.com hostaddr=127.0.0.1 port=1 connect_timeout=2" 2>&1)" \
+	"pgverify: db1.abc123.us-east-1.rds.amazonaws.com \(hostaddr 127.0.0.1\): sslmode prefer -> verify-full"
+check "the engine is installed beside the library" "$(/usr/bin/pgverify check 2>&1)" \
+	"engine /usr/lib/[a-z0-9_-]+/pgverify/pgverify-engine.so: ok"
 check "the update timer is shipped, not enabled" \
 	"$(ls /lib/systemd/system/pgverify-update.timer /lib/systemd/system/pgverify-update.service 2>&1; ls /etc/systemd/system/timers.target.wants/pgverify-update.timer 2>&1)" \
 	"^/lib/systemd/system/pgverify-update.service

@@ -69,6 +69,14 @@ int cmd_bundle(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_rotation(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_enable(int argc, char **argv);
+int cmd_disable(int argc, char **argv);
+
+/* The full help of `command` (options, examples), or NULL. */
+const char *cli_help_of(const char *command);
+
+/* Whether `pgverify enable UNIT` has written its drop-in. */
+int cli_dropin_enabled(const char *unit);
 
 /* pgverify bundle --split DIR FILE: see split.c. */
 int bundle_split(const char *dir, const char *file, int json);

@@ -60,7 +60,10 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 			   seconds(optarg, &o->timeout) == 0) {
 			/* o->timeout is set */
 		} else if (c == 'h') {
-			printf("usage: %s\n", usage);
+			if (cli_help_of(argv[0]))
+				fputs(cli_help_of(argv[0]), stdout);
+			else
+				printf("usage: %s\n", usage);
 			*status = EXIT_OK;
 			return -1;
 		} else {

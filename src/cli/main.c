@@ -4,36 +4,31 @@
 #include <string.h>
 
 static const char help[] =
-    "usage: pgverify COMMAND [ARGS]\n"
+    "usage: pgverify COMMAND [ARGS]      (pgverify help COMMAND: options, "
+    "examples)\n"
     "\n"
-    "  exec [-c FILE] [--] COMMAND [ARG...]  run COMMAND with libpgverify "
+    "  exec [-c FILE] COMMAND [ARG...]      run COMMAND with libpgverify "
     "preloaded\n"
-    "  check [-c FILE] [--json]              validate the config and its "
+    "  enable [--dry-run] UNIT | disable UNIT   preload it into a systemd "
+    "service\n"
+    "  status [--json] [PID|UNIT]           loaded? each libpq bound? (no "
+    "arg: host)\n"
+    "  check [-c FILE] [--json]             validate the config and its "
     "bundles\n"
-    "  explain [-c FILE] [--json] CONNINFO   decision and rewritten options, "
+    "  explain [-c FILE] [--json] CONNINFO  decision and rewritten options, "
     "offline\n"
-    "  probe [-c FILE] [--json] CONNINFO     TLS handshake only: chain, "
-    "verification,\n"
-    "                                        name, RDS CA id (no login, no "
-    "password)\n"
-    "  bundle [--json] FILE...               list certificates, expiry, "
+    "  probe [-c FILE] [--json] CONNINFO    TLS handshake only: chain, "
+    "name, CA id\n"
+    "  bundle [--json] FILE...              list certificates, expiry, "
     "fingerprints\n"
-    "  bundle [--json] --split DIR FILE      split by AWS region: "
-    "DIR/<region>.pem\n"
-    "  bundle [--json] --install DEST FILE   vet FILE, list CAs added and "
-    "removed,\n"
-    "                                        replace DEST atomically\n"
-    "  bundle [--json] --update DEST [--from URL|FILE] [--timeout SECONDS]\n"
-    "                                        fetch (HTTPS) the AWS bundle, "
-    "vet it\n"
+    "  bundle [--json] --split DIR FILE | --install DEST FILE |\n"
+    "         --update DEST [--from URL|FILE] [--timeout SECONDS]\n"
     "  rotation [-c FILE] [--to CA_ID] [--json] (ENDPOINT...|--aws FILE)\n"
-    "                                        offline: ready for an RDS CA "
+    "                                       offline: ready for an RDS CA "
     "change?\n"
-    "  report [--json] [FILE...]             summarise audit records "
-    "(stdin: no FILE)\n"
-    "  status [--json] PID                   in a running process: loaded? "
-    "libpq bound?\n"
-    "  --version | --help\n"
+    "  report [--json] [FILE...]            summarise audit records (stdin: "
+    "no FILE)\n"
+    "  help [COMMAND] | --version | --help\n"
     "\n"
     "-c FILE   use FILE instead of $PGVERIFY_CONFIG or " PGVERIFY_SYSCONFDIR
     "/pgverify.conf\n"
@@ -52,6 +47,7 @@ static const struct command {
     {"explain", cmd_explain},	{"probe", cmd_probe},
     {"bundle", cmd_bundle},	{"report", cmd_report},
     {"rotation", cmd_rotation}, {"status", cmd_status},
+    {"enable", cmd_enable},	{"disable", cmd_disable},
 };
 
 int main(int argc, char **argv)
@@ -66,6 +62,16 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("pgverify %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		const char *h = argc > 2 ? cli_help_of(argv[2]) : help;
+		if (!h) {
+			fprintf(stderr, "pgverify: no command \"%s\"\n\n%s",
+				argv[2], help);
+			return EXIT_USAGE;
+		}
+		fputs(h, stdout);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)

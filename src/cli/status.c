@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char usage[] = "pgverify status [--json] PID";
+static const char usage[] = "pgverify status [--json] [PID|UNIT]";
 
 /* One libpq file of the process, as its file says. */
 struct libpq_file {
@@ -193,6 +193,68 @@ static void walk_maps(FILE *maps, int mem, struct json *j, struct seen *s)
 	}
 }
 
+/* The main process of systemd unit `unit`, or 0 (not running, or no
+ * systemd), as `systemctl show` says. */
+static long main_pid(const char *unit)
+{
+	char cmd[512], line[64] = "";
+	FILE *p;
+
+	if (strpbrk(unit, "'\\\"$`;&|<> \t\n") ||
+	    (size_t)snprintf(cmd, sizeof(cmd),
+			     "systemctl show -p MainPID --value -- '%s' "
+			     "2>/dev/null",
+			     unit) >= sizeof(cmd) ||
+	    !(p = popen(cmd, "re")))
+		return 0;
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	pclose(p);
+	return strtol(line, NULL, 10);
+}
+
+/* Whether /etc/ld.so.preload names pgverify (its line in `line`). */
+static int host_preload(char *line, size_t len)
+{
+	FILE *f = fopen("/etc/ld.so.preload", "re");
+	int found = 0;
+
+	while (f && !found && fgets(line, (int)len, f))
+		found = strstr(line, "libpgverify") != NULL;
+	if (f)
+		fclose(f);
+	if (found)
+		line[strcspn(line, "\n")] = '\0';
+	return found;
+}
+
+/* pgverify status: the host. */
+static int host_status(const struct cli_opts *o)
+{
+	char line[4096], err[1024];
+	int preload = host_preload(line, sizeof(line));
+	pgverify_config *cfg = cli_config(o, err, sizeof(err));
+	pgverify_config_view v;
+
+	printf("host-wide (/etc/ld.so.preload): %s\n",
+	       preload ? line : "not preloaded");
+	if (!cfg) {
+		printf("configuration: ERROR: %s\n", err);
+		return EXIT_USAGE;
+	}
+	pgverify_config_describe(cfg, &v);
+	printf("configuration: %s, lock %s, mode %s\n",
+	       v.path ? v.path : "built-in defaults", v.lock ? "true" : "false",
+	       v.mode);
+	if (preload && !v.lock)
+		printf(
+		    "  recommended: lock = true (pgverify check says why)\n");
+	printf("library: %s (pgverify check: its engine and the bundles)\n",
+	       cli_library_path());
+	pgverify_config_free(cfg);
+	return EXIT_OK;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -207,10 +269,29 @@ int cmd_status(int argc, char **argv)
 
 	if (first < 0)
 		return status;
-	if (argc - first != 1 || (pid = strtol(argv[first], &end, 10)) <= 0 ||
-	    *end) {
+	if (argc == first && !o.json)
+		return host_status(&o);
+	if (argc - first != 1) {
 		fprintf(stderr, "usage: %s\n", usage);
 		return EXIT_USAGE;
+	}
+	pid = strtol(argv[first], &end, 10);
+	if (*end || pid <= 0) {
+		/* A unit: its main process. */
+		const char *enabled = cli_dropin_enabled(argv[first])
+					  ? "; pgverify enable preloads it"
+					  : "";
+		if (!(pid = main_pid(argv[first]))) {
+			if (o.json)
+				printf("{\"unit\":null,\"running\":false}\n");
+			else
+				printf("%s: not running (no main process)%s\n",
+				       argv[first], enabled);
+			return EXIT_OK;
+		}
+		if (!o.json)
+			printf("%s: main process %ld%s\n", argv[first], pid,
+			       enabled);
 	}
 	snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
 	if (!(maps = fopen(path, "re"))) {

@@ -1,0 +1,134 @@
+/*
+ * pgverify help [COMMAND] and COMMAND --help: each command's options,
+ * what it prints, and examples that work as written.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const struct {
+	const char *command, *text;
+} helps[] = {
+    {"exec",
+     "usage: pgverify exec [-c FILE] [--] COMMAND [ARG...]\n\n"
+     "Run COMMAND with libpgverify.so.0 preloaded (ahead of any LD_PRELOAD\n"
+     "it had).  -c FILE becomes PGVERIFY_CONFIG, checked before COMMAND "
+     "runs.\n\n"
+     "Examples:\n"
+     "  pgverify exec psql \"host=mydb.abc123.eu-west-1.rds.amazonaws.com "
+     "user=app\"\n"
+     "  pgverify exec -c /etc/pgverify/app.conf python3 app.py\n\n"
+     "Exit status: COMMAND's; 127 not found, 126 not runnable, 2 pgverify\n"
+     "stopped before running it.\n"},
+    {"check",
+     "usage: pgverify check [-c FILE] [--json]\n\n"
+     "Validate the configuration, every CA bundle and region file it names\n"
+     "(readable, certificates, expiry, who may write it), the system's "
+     "libpq\n"
+     "and the engine the library loads.\n\n"
+     "Examples:\n"
+     "  pgverify check\n"
+     "  pgverify check -c /etc/pgverify/new.conf --json\n\n"
+     "Exit status: 0 ok; 1 a bundle or the engine would refuse "
+     "connections;\n"
+     "2 the configuration has an error.\n"},
+    {"explain",
+     "usage: pgverify explain [-c FILE] [--json] CONNINFO\n\n"
+     "The decision for one connection string or URI, offline: what is\n"
+     "raised, which bundle, why, and the options forwarded to libpq\n"
+     "(passwords masked).  The PG* variables and service files count, as\n"
+     "libpq reads them.\n\n"
+     "Examples:\n"
+     "  pgverify explain \"host=db1.abc123.us-east-1.rds.amazonaws.com "
+     "sslmode=disable\"\n"
+     "  PGSSLMODE=require pgverify explain --json "
+     "\"postgresql://app@db.example.com/app\"\n\n"
+     "Exit status: 0; 1 the policy refuses it (or would, in report mode);\n"
+     "2 usage or configuration error.\n"},
+    {"probe",
+     "usage: pgverify probe [-c FILE] [--json] CONNINFO\n\n"
+     "A TLS handshake only (no login, no password sent): the server's "
+     "chain,\n"
+     "whether the bundle in use verifies it, whether the name matches, the\n"
+     "expiry dates, and for RDS the CA id.\n\n"
+     "Example:\n"
+     "  pgverify probe \"host=db1.abc123.us-east-1.rds.amazonaws.com\"\n\n"
+     "Exit status: 0 verifies; 1 does not verify, wrong name, no TLS; 2 "
+     "usage.\n"},
+    {"bundle",
+     "usage: pgverify bundle [--json] FILE...\n"
+     "       pgverify bundle [--json] --split DIR FILE\n"
+     "       pgverify bundle [--json] --install DEST FILE\n"
+     "       pgverify bundle [--json] --update DEST [--from URL|FILE] "
+     "[--timeout SECONDS]\n\n"
+     "List certificates (subject, issuer, expiry, SHA-256); split an RDS\n"
+     "bundle by region; vet a file and replace DEST atomically; fetch the\n"
+     "current AWS bundle over verified HTTPS and install it.\n\n"
+     "Examples:\n"
+     "  pgverify bundle /etc/pgverify/rds-global-bundle.pem\n"
+     "  pgverify bundle --update /etc/pgverify/rds-global-bundle.pem\n\n"
+     "Exit status: 0; 1 a bundle that could not be used or installed; 2 "
+     "usage.\n"},
+    {"rotation",
+     "usage: pgverify rotation [-c FILE] [--to CA_ID] [--json] "
+     "(ENDPOINT...|--aws FILE)\n\n"
+     "Offline: for each RDS endpoint (or each instance of `aws rds\n"
+     "describe-db-instances` output), the CA ids its bundle trusts and "
+     "whether\n"
+     "a change to the current CA (or CA_ID) keeps its clients connected.\n\n"
+     "Examples:\n"
+     "  pgverify rotation db1.abc123.us-east-1.rds.amazonaws.com\n"
+     "  aws rds describe-db-instances > dbs.json; pgverify rotation --aws "
+     "dbs.json\n\n"
+     "Exit status: 0 ready; 1 not ready; 2 usage.\n"},
+    {"report",
+     "usage: pgverify report [--json] [FILE...]\n\n"
+     "Summarise audit records (standard input without FILE; also "
+     "`journalctl\n"
+     "-o json` output): per program and host, decisions, what enforcement\n"
+     "would break and why.\n\n"
+     "Examples:\n"
+     "  pgverify report /var/log/pgverify/audit.log\n"
+     "  journalctl -o json SYSLOG_FACILITY=1 | pgverify report\n\n"
+     "Exit status: 0 nothing would break; 1 something would (or failed); 2 "
+     "usage.\n"},
+    {"enable",
+     "usage: pgverify enable [--dry-run] UNIT\n\n"
+     "Write the systemd drop-in /etc/systemd/system/UNIT.d/pgverify.conf\n"
+     "that preloads libpgverify.so.0 into the service (it replaces any\n"
+     "LD_PRELOAD the unit sets itself), then say what to run to apply it.\n"
+     "--dry-run prints the file and writes nothing.\n\n"
+     "Example:\n"
+     "  pgverify enable myapp && systemctl daemon-reload && systemctl "
+     "restart myapp\n\n"
+     "Exit status: 0; 2 usage, or the file could not be written.\n"},
+    {"disable",
+     "usage: pgverify disable UNIT\n\n"
+     "Remove the drop-in `pgverify enable UNIT` wrote.\n\n"
+     "Example:\n"
+     "  pgverify disable myapp && systemctl daemon-reload && systemctl "
+     "restart myapp\n\n"
+     "Exit status: 0; 2 usage, or the file could not be removed.\n"},
+    {"status",
+     "usage: pgverify status [--json] [PID|UNIT]\n\n"
+     "PID or UNIT (its main process): whether pgverify is loaded, each libpq\n"
+     "file the process holds and whether pgverify bound it (reading that "
+     "needs\n"
+     "the rights to trace the process: its user or root).  Without an\n"
+     "argument, the host: /etc/ld.so.preload, the configuration, lock, and\n"
+     "the services pgverify enable preloads it into.\n\n"
+     "Examples:\n"
+     "  pgverify status myapp\n"
+     "  pgverify status $(pidof -s postgres_exporter)\n"
+     "  pgverify status\n\n"
+     "Exit status: 0; 1 a libpq runs without pgverify, or unbound; 2 "
+     "usage.\n"},
+};
+
+const char *cli_help_of(const char *command)
+{
+	for (size_t i = 0; i < sizeof(helps) / sizeof(*helps); i++)
+		if (strcmp(helps[i].command, command) == 0)
+			return helps[i].text;
+	return NULL;
+}
