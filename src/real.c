@@ -106,6 +106,15 @@ static struct expbuf *error_buffer(const struct pgv_libpq *pq, PGconn *conn)
 		   : NULL;
 }
 
+void pgv_libpq_append_error(const struct pgv_libpq *pq, PGconn *conn,
+			    const char *text)
+{
+	struct expbuf *b = error_buffer(pq, conn);
+
+	if (b)
+		pq->append_buffer(b, text);
+}
+
 void pgv_libpq_set_error(const struct pgv_libpq *pq, PGconn *conn,
 			 const char *reason, int replace)
 {

@@ -68,6 +68,11 @@ void pgv_libpq_find_error(struct pgv_libpq *pq);
 void pgv_libpq_set_error(const struct pgv_libpq *pq, PGconn *conn,
 			 const char *reason, int replace);
 
+/* Append `text` to conn's error message (nothing when its buffer is
+ * unknown). */
+void pgv_libpq_append_error(const struct pgv_libpq *pq, PGconn *conn,
+			    const char *text);
+
 /*
  * A PGconn of `pq` in CONNECTION_BAD whose message carries `reason`, made
  * without touching the network.

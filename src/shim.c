@@ -11,10 +11,12 @@
 #include "engine.h"
 #include "forklock.h"
 #include "log.h"
+#include "mask.h"
 #include "merge.h"
 #include "plan.h"
 #include "real.h"
 
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,10 +241,78 @@ static void pending_add(const struct pgv_libpq *pq, PGconn *conn,
 		finish(old, NULL, NULL);
 }
 
+/* Whether libpq's message is a failed check of the server's certificate
+ * (OpenSSL's verification, or libpq's host name check). */
+static int certificate_failed(const char *msg)
+{
+	return msg && !strstr(msg, "pgverify probe") &&
+	       (strstr(msg, "certificate verify failed") ||
+		strstr(msg, "does not match host name"));
+}
+
+/* Where the bundle of a verified connection came from: the rule or the
+ * configuration that names it, else the connection itself. */
+static void bundle_origin(const pgverify_settings *s, char *out, size_t len)
+{
+	pgverify_settings bare = *s;
+	pgverify_context ctx = {.libpq_version = 160000,
+				.system_bundle = pgverify_system_bundle(),
+				.builtin_bundle = X509_get_default_cert_file()};
+	pgverify_decision d;
+
+	bare.sslrootcert = NULL;
+	pgverify_decide(config, &bare, &ctx, &d);
+	if (d.verdict != PGVERIFY_ENFORCE || !d.sslrootcert ||
+	    strcmp(d.sslrootcert, s->sslrootcert) != 0)
+		snprintf(out, len, "the connection's own");
+	else if (d.rule)
+		snprintf(out, len, "the rule \"%s\" of %s", d.rule,
+			 config->path ? config->path : "the configuration");
+	else
+		snprintf(out, len, "the sslrootcert of %s",
+			 config->path ? config->path : "the built-in defaults");
+}
+
+/*
+ * A connection pgverify verified failed its certificate check: say, in its
+ * PQerrorMessage() and once in the log, which bundle (from which rule) it
+ * was verified with, and the probe command that shows what the server
+ * presents.
+ */
+static void explain_failure(const struct pgv_libpq *pq, PGconn *conn)
+{
+	pgverify_settings s;
+	char origin[1200], note[3000];
+
+	if (!conn || !config || pq->status(conn) != CONNECTION_BAD ||
+	    !certificate_failed(pq->error_message(conn)))
+		return;
+	memset(&s, 0, sizeof(s));
+	if (pgv_settings_from_conn(pq, conn, NULL, &s) == 0 && s.sslmode &&
+	    strncmp(s.sslmode, "verify-", 7) == 0 && s.sslrootcert) {
+		bundle_origin(&s, origin, sizeof(origin));
+		snprintf(note, sizeof(note),
+			 "pgverify: %s was verified with sslmode=%s against "
+			 "%s (%s), and the server's certificate did not pass; "
+			 "pgverify probe \"host=%s%s%s%s%s\" shows the chain "
+			 "the server presents and its RDS CA id",
+			 s.host ? s.host : "", s.sslmode, s.sslrootcert, origin,
+			 s.host ? s.host : "", s.hostaddr ? " hostaddr=" : "",
+			 s.hostaddr ? s.hostaddr : "", s.port ? " port=" : "",
+			 s.port ? s.port : "");
+		pgv_escape_controls(note, sizeof(note) - 1);
+		pgv_log(PGV_LOG_WARNING, "%s", note + strlen("pgverify: "));
+		strcat(note, "\n");
+		pgv_libpq_append_error(pq, conn, note);
+	}
+	pgverify_settings_clear(&s);
+}
+
 void pgv_shim_poll_ended(const struct pgv_libpq *pq, PGconn *conn)
 {
 	struct pgv_audit *a;
 
+	explain_failure(pq, conn);
 	if (!__atomic_load_n(&npending, __ATOMIC_RELAXED))
 		return;
 	pgv_fork_lock(&pending_lock);
@@ -272,6 +342,8 @@ void pgv_shim_connected(struct pgv_shim_call *sc, PGconn *conn, int started)
 	struct pgv_audit *a = sc->audit;
 
 	sc->audit = NULL;
+	if (!started)
+		explain_failure(sc->pq, conn);
 	if (!a)
 		return;
 	if (started && conn && sc->pq->status(conn) != CONNECTION_BAD)
