@@ -134,7 +134,9 @@ static void shipped_sample_loads(void **state)
 	char path[4200];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/../../conf/pgverify.conf", dir);
+	/* Built from conf/pgverify.conf.in with this build's sysconfdir. */
+	snprintf(path, sizeof(path), "%s/conf/pgverify.conf",
+		 getenv("abs_top_builddir") ? getenv("abs_top_builddir") : ".");
 	const char *copy = copy_with_mode(path, 0644);
 	expect_load(copy, "OK");
 	unlink(copy);
