@@ -202,12 +202,6 @@ const struct pgv_libpq *pgv_copy_at(int slot)
 	return slot >= 0 && (size_t)slot < n ? &copies[slot] : NULL;
 }
 
-const struct pgv_libpq *pgv_copies(size_t *n)
-{
-	*n = __atomic_load_n(&ncopies, __ATOMIC_ACQUIRE);
-	return copies;
-}
-
 const char *pgv_copy_refusal(const struct pgv_libpq *pq)
 {
 	const char *why;

@@ -49,7 +49,4 @@ const struct pgv_libpq *pgv_copy_for_caller(const void *ret,
  * process's, failed), or NULL. */
 const char *pgv_copy_refusal(const struct pgv_libpq *pq);
 
-/* The copies bound so far, for messages: `*n` of them. */
-const struct pgv_libpq *pgv_copies(size_t *n);
-
 #endif
