@@ -141,8 +141,18 @@ check "--install over a bundle: the CAs added, none removed" "$out" \
 )*\+ Amazon RDS us-east-1 Root CA \(pgverify test\)(.|
 )*\+ Amazon RDS eu-west-1 Root CA \(pgverify test\)(.|
 )*exit=0$"
-check "--install --json: the changes" \
-	"$(json "d['installed'], [(c['change'], c['subject']) for c in d['changes']]" bundle --json --install "$T/inst/ca.pem" "$T/pki/usroot.pem")" \
+before=$(sha256sum <"$T/inst/ca.pem")
+check "--install of a file that drops an RDS CA: refused without --force, exit 1" \
+	"$(run bundle --install "$T/inst/ca.pem" "$T/pki/usroot.pem")" \
+	"would drop 1 RDS CA that $T/inst/ca.pem holds \\(Amazon RDS eu-west-1 Root CA \\(pgverify test\\), ...\\): .*give --force(.|
+)*exit=1$"
+check "--dry-run --force: the changes listed, nothing written" \
+	"$(run bundle --dry-run --force --install "$T/inst/ca.pem" "$T/pki/usroot.pem"; sha256sum <"$T/inst/ca.pem")" \
+	"would install \\(--dry-run: unchanged\\) 1 certificates(.|
+)*exit=0
+\\Q${before%% *}\\E"
+check "--install --json --force: the changes" \
+	"$(json "d['installed'], [(c['change'], c['subject']) for c in d['changes']]" bundle --json --force --install "$T/inst/ca.pem" "$T/pki/usroot.pem")" \
 	"^True \[\('removed', 'pgverify test root CA'\), \('removed', 'Amazon RDS eu-west-1 Root CA \(pgverify test\)'\)\], exit=0$"
 before=$(sha256sum <"$T/inst/ca.pem")
 check "--install of garbage: refused, exit 1" "$(run bundle --install "$T/inst/ca.pem" "$T/garbage-middle.pem")" \

@@ -65,7 +65,7 @@ check "the update timer is shipped, not enabled" \
 ls: cannot access '/etc/systemd/system/timers.target.wants/pgverify-update.timer': No such file"
 # An updated bundle (here: one CA fewer) survives reinstalling the package.
 sed '/-----END CERTIFICATE-----/q' /usr/share/pgverify/rds-global-bundle.pem >"$work/one.pem"
-/usr/bin/pgverify bundle --install /etc/pgverify/rds-global-bundle.pem "$work/one.pem" >/dev/null 2>&1
+/usr/bin/pgverify bundle --force --install /etc/pgverify/rds-global-bundle.pem "$work/one.pem" >/dev/null 2>&1
 before=$(sha256sum </etc/pgverify/rds-global-bundle.pem)
 check "the package installs again over an updated bundle" "$(dpkg -i "$deb" 2>&1; echo "exit=$?")" "exit=0$"
 check "an updated bundle is not overwritten by the package" "$(sha256sum </etc/pgverify/rds-global-bundle.pem)" "^${before%% *}"

@@ -183,7 +183,10 @@ printf 'sslrootcert = "%s";\nhosts = ( { match = "*.rds.amazonaws.com"; sslrootc
 check "before the update, us-east-1's file has no ECC384 root" "$(grep -c BEGIN "$T/regions/us-east-1.pem")" "^2$"
 check "update with a {region} rule: the region files are rewritten" "$(upd -c "$T/split.conf" --from "$URL/good.pem")" "exit=0$"
 check "after the update, us-east-1's file holds the ECC384 root" "$(grep -c BEGIN "$T/regions/us-east-1.pem")" "^3$"
-check "update --from FILE: a local file, no network" "$(upd --from "$T/pki/rds-noecc.pem")" "installed 3 certificates from $T/pki/rds-noecc.pem(.|
+check "update --from FILE dropping an RDS CA: refused without --force" "$(upd --from "$T/pki/rds-noecc.pem")" \
+	"would drop 1 RDS CA .*ECC384 G1(.|
+)*exit=1$"
+check "update --from FILE --force: a local file, no network" "$(upd --force --from "$T/pki/rds-noecc.pem")" "installed 3 certificates from $T/pki/rds-noecc.pem(.|
 )*exit=0$"
 kill "$web" 2>/dev/null
 

@@ -20,6 +20,8 @@ struct cli_opts {
 	int update;	     /* --update (bundle) */
 	const char *from;    /* --from URL|FILE (bundle --update) */
 	long timeout; /* --timeout SECONDS (bundle --update), 0: default */
+	int force;    /* --force (bundle --install/--update) */
+	int dry_run;  /* --dry-run (bundle --install/--update) */
 	int first;    /* index of the first operand */
 };
 
@@ -84,7 +86,7 @@ int bundle_split(const char *dir, const char *file, int json);
 /* pgverify bundle --install DEST FILE: see install.c.  Messages name the
  * source `shown` (FILE, or the URL it was fetched from). */
 int bundle_install(const char *dest, const char *src, const char *shown,
-		   int json);
+		   const struct cli_opts *o);
 
 /* pgverify bundle --update [--from URL|FILE] DEST: see update.c. */
 int bundle_update(const struct cli_opts *o, const char *dest);

@@ -109,8 +109,7 @@ int cmd_bundle(int argc, char **argv)
 	if (o.split)
 		return bundle_split(o.split, argv[first], o.json);
 	if (o.install)
-		return bundle_install(o.install, argv[first], argv[first],
-				      o.json);
+		return bundle_install(o.install, argv[first], argv[first], &o);
 	json_init(&j, stdout);
 	if (o.json)
 		json_open(&j, NULL, '[');

@@ -31,6 +31,8 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 	    {"update", no_argument, NULL, 'u'},
 	    {"from", required_argument, NULL, 'f'},
 	    {"timeout", required_argument, NULL, 'T'},
+	    {"force", no_argument, NULL, 'F'},
+	    {"dry-run", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
@@ -59,6 +61,10 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 		} else if (c == 'T' && (allowed & CLI_UPDATE) &&
 			   seconds(optarg, &o->timeout) == 0) {
 			/* o->timeout is set */
+		} else if (c == 'F' && (allowed & (CLI_INSTALL | CLI_UPDATE))) {
+			o->force = 1;
+		} else if (c == 'D' && (allowed & (CLI_INSTALL | CLI_UPDATE))) {
+			o->dry_run = 1;
 		} else if (c == 'h') {
 			if (cli_help_of(argv[0]))
 				fputs(cli_help_of(argv[0]), stdout);

@@ -135,9 +135,29 @@ static void name_source(char *err, size_t len, const char *tmp, const char *src)
 	snprintf(at, len - (size_t)(at - err), "%s%s", src, rest);
 }
 
-int bundle_install(const char *dest, const char *src, const char *shown,
-		   int json)
+/* The first RDS CA that `old` holds and `now` does not, or NULL: a new
+ * bundle that drops one would break every client of that CA. */
+static const struct ca *dropped_rds(const struct cas *old,
+				    const struct cas *now, size_t *n)
 {
+	const struct ca *first = NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < old->n; i++)
+		if (strstr(old->v[i].subject, "Amazon RDS") &&
+		    !holds(now, old->v[i].sha256)) {
+			first = first ? first : &old->v[i];
+			(*n)++;
+		}
+	return first;
+}
+
+int bundle_install(const char *dest, const char *src, const char *shown,
+		   const struct cli_opts *o)
+{
+	int json = o->json;
+	const struct ca *drop;
+	size_t ndrop;
 	struct cas now = {0}, old = {0};
 	char tmp[4096], err[1024] = "", olderr[1024];
 	struct json j;
@@ -153,27 +173,40 @@ int bundle_install(const char *dest, const char *src, const char *shown,
 	name_source(err, sizeof(err), tmp, shown);
 	had = pgverify_bundle_list(dest, collect, &old, olderr,
 				   sizeof(olderr)) == 0;
-	if (rc == 0 && rename(tmp, dest) < 0) {
+	if (rc == 0 && !o->force && (drop = dropped_rds(&old, &now, &ndrop))) {
+		snprintf(
+		    err, sizeof(err),
+		    "%s would drop %zu RDS CA%s that %s holds (%s, ...): "
+		    "the clients of %s would stop connecting; give --force "
+		    "to install it all the same",
+		    shown, ndrop, ndrop == 1 ? "" : "s", dest, drop->subject,
+		    ndrop == 1 ? "it" : "them");
+		rc = -1;
+	}
+	if (rc == 0 && !o->dry_run && rename(tmp, dest) < 0) {
 		snprintf(err, sizeof(err), "cannot replace %s: %s", dest,
 			 strerror(errno));
 		rc = -1;
 	}
-	if (rc < 0)
+	if (rc < 0 || o->dry_run)
 		unlink(tmp);
 	json_init(&j, stdout);
 	if (json) {
 		json_open(&j, NULL, '{');
 		json_str(&j, "file", dest);
 		json_str(&j, "source", shown);
-		json_bool(&j, "installed", rc == 0);
+		json_bool(&j, "installed", rc == 0 && !o->dry_run);
+		json_bool(&j, "dry_run", o->dry_run);
 		json_str(&j, "error", rc ? err : NULL);
 		json_int(&j, "certificates", (long long)now.n);
 		json_open(&j, "changes", '[');
 	} else if (rc < 0) {
 		fprintf(stderr, "pgverify: %s; %s is unchanged\n", err, dest);
 	} else {
-		printf("%s: installed %zu certificates from %s\n", dest, now.n,
-		       shown);
+		printf("%s: %s %zu certificates from %s\n", dest,
+		       o->dry_run ? "would install (--dry-run: unchanged)"
+				  : "installed",
+		       now.n, shown);
 	}
 	for (size_t i = 0; rc == 0 && i < now.n; i++)
 		if (!holds(&old, now.v[i].sha256))

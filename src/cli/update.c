@@ -108,7 +108,7 @@ static int is_url(const char *s)
 
 /* Fetch `url` to a private temporary file and install it as `dest`. */
 static int update_from_url(const char *url, long timeout, const char *dest,
-			   int json)
+			   const struct cli_opts *o)
 {
 	char tmp[] = "/tmp/pgverify-update.XXXXXX", err[2048];
 	int fd = mkstemp(tmp), status = EXIT_REFUSED;
@@ -125,7 +125,7 @@ static int update_from_url(const char *url, long timeout, const char *dest,
 	} else if (fetch(url, timeout, f, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pgverify: %s; %s is unchanged\n", err, dest);
 	} else {
-		status = bundle_install(dest, tmp, url, json);
+		status = bundle_install(dest, tmp, url, o);
 	}
 	if (f)
 		fclose(f);
@@ -178,8 +178,8 @@ int bundle_update(const struct cli_opts *o, const char *dest)
 		fprintf(stderr, "pgverify: cannot start libcurl\n");
 		return EXIT_REFUSED;
 	}
-	status = is_url(from) ? update_from_url(from, timeout, dest, o->json)
-			      : bundle_install(dest, from, from, o->json);
+	status = is_url(from) ? update_from_url(from, timeout, dest, o)
+			      : bundle_install(dest, from, from, o);
 	curl_global_cleanup();
 	if (status == EXIT_OK)
 		status = refresh_regions(o, dest);
