@@ -45,19 +45,25 @@ const struct link_map *pgv_bind_object_of(const void *addr)
 	return lm;
 }
 
-/* The names of every loaded object, copied under the loader's lock. */
+/* The names of the loaded objects `wanted` accepts (all, for NULL),
+ * copied under the loader's lock. */
 struct names {
 	char **name;
 	size_t n, cap;
 	int failed;
+	int (*wanted)(const struct pgv_elf *obj);
 };
 
 static int collect(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct names *ns = arg;
+	struct pgv_elf obj;
 	char **grown;
 
 	(void)size;
+	if (ns->wanted &&
+	    (pgv_elf_open_info(info, &obj) < 0 || !ns->wanted(&obj)))
+		return 0;
 	if (ns->n == ns->cap) {
 		ns->cap = ns->cap ? 2 * ns->cap : 64;
 		if (!(grown = realloc(ns->name, ns->cap * sizeof(*grown)))) {
@@ -83,11 +89,11 @@ static void *pin(Lmid_t ns, const char *name)
 	return pgv_loader_dlmopen(ns, name, RTLD_LAZY | RTLD_NOLOAD);
 }
 
-int pgv_bind_each_object(Lmid_t ns,
+int pgv_bind_each_object(Lmid_t ns, int (*wanted)(const struct pgv_elf *obj),
 			 int (*fn)(const struct link_map *lm, void *arg),
 			 void *arg)
 {
-	struct names names = {NULL, 0, 0, 0};
+	struct names names = {NULL, 0, 0, 0, wanted};
 	int rc = 0;
 
 	/* The loader's list is read under its lock, never walked: another
@@ -207,8 +213,8 @@ int pgv_bind_rebind(const void *const *reals, const void *const *stubs,
 		if (reals[i])
 			r.rb[r.n++] = (struct pgv_rebind){pgv_hook_names[i],
 							  reals[i], stubs[i]};
-	if (pgv_bind_each_object(pgv_bind_own_namespace(), rebind_object, &r) <
-	    0) {
+	if (pgv_bind_each_object(pgv_bind_own_namespace(), NULL, rebind_object,
+				 &r) < 0) {
 		if (!err[0])
 			snprintf(err, errlen,
 				 "out of memory listing the "

@@ -17,12 +17,14 @@
 Lmid_t pgv_bind_own_namespace(void);
 
 /*
- * `fn` for each object loaded in pgverify's own namespace `ns` (read from
- * the loader's list under its lock, then each pinned with
- * dlopen(RTLD_NOLOAD) while `fn` runs), until `fn` returns non-zero,
- * which is returned; -1 when out of memory.
+ * `fn` for each object loaded in pgverify's own namespace `ns` that
+ * `wanted` accepts (all for NULL; asked under the loader's lock, from the
+ * object's tables alone), each pinned with dlopen(RTLD_NOLOAD) while `fn`
+ * runs, until `fn` returns non-zero, which is returned; -1 when out of
+ * memory.  Pinning is what costs: a filter keeps it to the few objects
+ * that matter.
  */
-int pgv_bind_each_object(Lmid_t ns,
+int pgv_bind_each_object(Lmid_t ns, int (*wanted)(const struct pgv_elf *obj),
 			 int (*fn)(const struct link_map *lm, void *arg),
 			 void *arg);
 

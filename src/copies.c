@@ -136,18 +136,25 @@ static void bind_copy(const struct link_map *lm, const struct pgv_elf *obj)
 	pgv_debug("bound libpq %s (%d) to slot %zu", pq->path, pq->version, k);
 }
 
-/* A libpq whose symbol table does not name hooks yet is bound; under
- * `lock`. */
+/* A libpq whose symbol table does not name hooks yet: only these are
+ * pinned and looked at again. */
+static int unbound_libpq(const struct pgv_elf *obj)
+{
+	const ElfW(Sym) * sym;
+
+	if (!pgv_bind_is_libpq(obj))
+		return 0;
+	sym = pgv_elf_lookup(obj, "PQconnectdb");
+	return slot_of_stub((void *)(obj->base + sym->st_value),
+			    PGV_CONNECTDB) < 0;
+}
+
+/* Bind it; under `lock`. */
 static int visit(const struct link_map *lm, void *self)
 {
 	struct pgv_elf obj;
-	const ElfW(Sym) * sym;
 
-	if (lm == self || pgv_elf_open(lm, &obj) < 0 ||
-	    !pgv_bind_is_libpq(&obj))
-		return 0;
-	sym = pgv_elf_lookup(&obj, "PQconnectdb");
-	if (slot_of_stub((void *)(obj.base + sym->st_value), PGV_CONNECTDB) < 0)
+	if (lm != self && pgv_elf_open(lm, &obj) == 0 && unbound_libpq(&obj))
 		bind_copy(lm, &obj);
 	return 0;
 }
@@ -160,7 +167,7 @@ static void scan(void)
 	const struct link_map *self =
 	    pgv_bind_object_of((void *)pgv_copies_refresh);
 
-	if (pgv_bind_each_object(pgv_bind_own_namespace(), visit,
+	if (pgv_bind_each_object(pgv_bind_own_namespace(), unbound_libpq, visit,
 				 (void *)self) < 0 &&
 	    !broken[0])
 		snprintf(broken, sizeof(broken),

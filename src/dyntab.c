@@ -172,6 +172,25 @@ int pgv_elf_open(const struct link_map *lm, struct pgv_elf *out)
 	return out->symtab && out->strtab ? 0 : -1;
 }
 
+int pgv_elf_open_info(const struct dl_phdr_info *info, struct pgv_elf *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_DYNAMIC)
+			continue;
+		out->base = info->dlpi_addr;
+		out->name = info->dlpi_name;
+		out->phdr = info->dlpi_phdr;
+		out->phnum = info->dlpi_phnum;
+		out->rela = RELA;
+		read_dynamic((const ElfW(Dyn) *)(info->dlpi_addr +
+						 info->dlpi_phdr[i].p_vaddr),
+			     out);
+		return out->symtab && out->strtab ? 0 : -1;
+	}
+	return -1;
+}
+
 static int is_named(const struct pgv_elf *obj, const ElfW(Sym) * sym,
 		    const char *name)
 {

@@ -31,6 +31,10 @@ struct pgv_elf {
  * or its program headers cannot be found (the vDSO, for one). */
 int pgv_elf_open(const struct link_map *lm, struct pgv_elf *out);
 
+/* The same from what dl_iterate_phdr() reports of an object (its callback
+ * holds the loader's lock, so the object stays while it runs). */
+int pgv_elf_open_info(const struct dl_phdr_info *info, struct pgv_elf *out);
+
 /* The defined dynamic symbol `name` of `obj`, or NULL. */
 const ElfW(Sym) * pgv_elf_lookup(const struct pgv_elf *obj, const char *name);
 

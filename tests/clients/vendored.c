@@ -96,9 +96,10 @@ static int drive(void *h, const char *conninfo)
 		       PQlibVersion_());
 	else
 		printf("FAIL %d %s", PQstatus_(conn), PQerrorMessage_(conn));
+	int ok = conn && PQstatus_(conn) == CONNECTION_OK;
 	if (conn)
 		PQfinish_(conn);
-	return conn && PQstatus_(conn) == CONNECTION_OK ? 0 : 1;
+	return ok ? 0 : 1;
 }
 
 static int run_dlmopen(const char *path, const char *conninfo)
