@@ -266,6 +266,12 @@ out=$(run probe "$(at "$P_MITM")")
 check "probe, forged server: does not verify, exit 1" "$out" "verified   NO: self-signed certificate in certificate chain"
 check "probe, forged server: refused" "$out" "result     REFUSED.*
 exit=1$"
+printf 'sslrootcert = "%s";\nmode = "report";\n' "$T/pki/root.pem" >"$T/probe-report.conf"
+out=$(run probe -c "$T/probe-report.conf" "$(at "$P_MITM")")
+check "probe in report mode: says what enforcement would do, not REFUSED" "$out" \
+	"result     would be refused under enforcement \\(report mode(.|
+)*exit=1$"
+check_not "probe in report mode: no REFUSED" "$out" "REFUSED"
 out=$(run probe "$(at "$P_WRONGNAME")")
 check "probe, wrong name: verified chain but the name does not match, exit 1" "$out" "verified   yes(.|
 )*  host name  does NOT match $PGV_NAME

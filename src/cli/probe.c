@@ -238,7 +238,7 @@ static void print_rds(const struct result *r)
 }
 
 static void print_human(const pgv_host *t, const struct result *r,
-			const char *bundle, int need_name)
+			const char *bundle, int need_name, int report)
 {
 	char until[16];
 
@@ -267,9 +267,12 @@ static void print_human(const pgv_host *t, const struct result *r,
 	       r->host_match ? "matches" : "does NOT match",
 	       t->named ? t->host : "(none given)",
 	       need_name || r->host_match ? "" : " (not needed for verify-ca)");
+	/* Report mode changes nothing: say what enforcement would do. */
 	printf("  result     %s\n",
-	       r->ok ? "ok: pgverify lets this connection through"
-		     : "REFUSED: libpq would reject this server");
+	       r->ok	? "ok: pgverify lets this connection through"
+	       : report ? "would be refused under enforcement (report mode: "
+			  "the connection goes ahead as the program asks)"
+			: "REFUSED: libpq would reject this server");
 }
 
 static void json_result(struct json *j, const pgv_host *t,
@@ -355,7 +358,7 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 		if (want_json)
 			json_result(&j, &t, &r);
 		else
-			print_human(&t, &r, bundle, need_name);
+			print_human(&t, &r, bundle, need_name, p->report);
 	}
 	if (want_json) {
 		json_close(&j, ']');
