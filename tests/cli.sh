@@ -126,6 +126,13 @@ check "check of a {region} rule with no region file fails" "$(run check -c "$T/n
 	"bundle $T/nodir/\{region\}.pem \(rule 1\)
   FAILED: cannot read CA bundle(.|
 )*exit=1$"
+check "--split into a new directory: it is made" \
+	"$(run bundle --split "$T/made-by-split" "$T/pki/regions.pem"; ls "$T/made-by-split" | wc -l)" "exit=0
+[1-9][0-9]*$"
+check "--split into a directory that cannot be made: one error, exit 1, no success line" \
+	"$(run bundle --split "$T/no/such/dir" "$T/pki/regions.pem")" \
+	"\\Apgverify: cannot write into $T/no/such/dir: No such file or directory
+exit=1\\z"
 # --- bundle --install -------------------------------------------------------------
 mkdir "$T/inst"
 out=$(run bundle --install "$T/inst/ca.pem" "$T/pki/root.pem")

@@ -176,6 +176,15 @@ int bundle_split(const char *dir, const char *file, int json)
 		free_certs(&cs);
 		return EXIT_REFUSED;
 	}
+	/* DIR is made (its parent must exist), and one that cannot be
+	 * written stops here, not after one error per region. */
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
+	    access(dir, W_OK) < 0) {
+		fprintf(stderr, "pgverify: cannot write into %s: %s\n", dir,
+			strerror(errno));
+		free_certs(&cs);
+		return EXIT_REFUSED;
+	}
 	json_init(&j, stdout);
 	if (json)
 		json_open(&j, NULL, '[');
@@ -189,10 +198,14 @@ int bundle_split(const char *dir, const char *file, int json)
 	if (json) {
 		json_close(&j, ']');
 		json_end(&j);
-	} else {
+	} else if (!bad) {
 		printf(
 		    "%zu regions from %s; %d expired certificates left out\n",
 		    n, file, cs.expired);
+	} else {
+		printf("FAILED: not every region file of %s could be written "
+		       "into %s\n",
+		       file, dir);
 	}
 	free_certs(&cs);
 	return bad ? EXIT_REFUSED : EXIT_OK;
