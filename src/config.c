@@ -398,6 +398,46 @@ static const struct key {
     {"hosts", key_hosts},
 };
 
+/* Edit distance between `a` and `b` (short strings: key names). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t lb = strlen(b), row[64];
+
+	if (lb >= sizeof(row) / sizeof(*row) || strlen(a) >= 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; a[i - 1]; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j],
+			       best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key nearest to `name`, if it is near enough to be a typo. */
+static const char *nearest_key(const char *name)
+{
+	const char *best = NULL;
+	size_t d = 3; /* at most two edits */
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+		if (distance(name, keys[k].name) < d) {
+			d = distance(name, keys[k].name);
+			best = keys[k].name;
+		}
+	return best;
+}
+
 static int apply_root(pgverify_config *c, const config_setting_t *root,
 		      struct load_error *e)
 {
@@ -408,6 +448,10 @@ static int apply_root(pgverify_config *c, const config_setting_t *root,
 		while (k < sizeof(keys) / sizeof(*keys) &&
 		       strcmp(keys[k].name, config_setting_name(s)) != 0)
 			k++;
+		if (k == sizeof(keys) / sizeof(*keys) &&
+		    nearest_key(config_setting_name(s)))
+			return fail(e, s, "unknown key; did you mean \"%s\"?",
+				    nearest_key(config_setting_name(s)));
 		if (k == sizeof(keys) / sizeof(*keys))
 			return fail(e, s, "unknown key (see pgverify.conf(5))");
 		if (keys[k].apply(c, s, e) < 0)

@@ -384,4 +384,16 @@ fi
 check "status without an argument: the host" "$(run status)" "^host-wide \\(/etc/ld.so.preload\\): (.|
 )*^configuration: (.|
 )*exit=0$"
+# --- check: rules that never apply, a mistyped key ----------------------------------
+printf 'sslrootcert = "%s";\nhosts = ( { match = "*.example.com"; sslrootcert = "system"; },\n  { match = "db.example.com"; sslrootcert = "system"; },\n  { match = "db.other.com:5432"; sslrootcert = "system"; } );\n' \
+	"$T/pki/root.pem" >"$T/rules-never.conf"
+out=$(run check -c "$T/rules-never.conf")
+check "check: a rule an earlier glob covers never applies, exit 1" "$out" \
+	"^rule 2 \\(\"db.example.com\"\\) NEVER APPLIES: rule 1 \\(\"\\*.example.com\"\\) comes first and covers it(.|
+)*exit=1$"
+check "check: a match with a port never applies" "$out" "^rule 3 \\(\"db.other.com:5432\"\\) NEVER APPLIES: it holds a port"
+printf 'sslrotcert = "%s";\n' "$T/pki/root.pem" >"$T/typo.conf"
+check "check: a mistyped key names the nearest known one" "$(run check -c "$T/typo.conf")" \
+	"sslrotcert: unknown key; did you mean \"sslrootcert\"\\?(.|
+)*exit=2$"
 tap_done

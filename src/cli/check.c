@@ -12,6 +12,7 @@
 #include "snapshot.h"
 
 #include <dlfcn.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <libpq-fe.h>
 #include <limits.h>
@@ -385,6 +386,52 @@ static int check_libpq(struct json *j)
 	return !(symbols && inputs);
 }
 
+/*
+ * Rules that never apply: a match no host name can have (a port, a
+ * scheme, a space), or one an earlier rule's glob already covers (first
+ * match wins).  1 if any, each said.
+ */
+static int check_rules(const pgverify_config *cfg, struct json *j)
+{
+	pgverify_rule_view r, earlier;
+	int bad = 0;
+
+	if (j)
+		json_open(j, "rules_never_applied", '[');
+	for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++) {
+		char why[600] = "";
+		if (strpbrk(r.match, ":/ \t"))
+			snprintf(why, sizeof(why),
+				 "it holds a port, a scheme or a space, which "
+				 "no host name has; write the host name glob "
+				 "alone");
+		for (size_t k = 0; !why[0] && k < i &&
+				   pgverify_config_rule(cfg, k, &earlier) == 0;
+		     k++)
+			if (fnmatch(earlier.match, r.match, FNM_CASEFOLD) == 0)
+				snprintf(why, sizeof(why),
+					 "rule %zu (\"%s\") comes first and "
+					 "covers it; move it above rule %zu",
+					 k + 1, earlier.match, k + 1);
+		if (!why[0])
+			continue;
+		bad = 1;
+		if (j) {
+			json_open(j, NULL, '{');
+			json_int(j, "rule", (long long)i + 1);
+			json_str(j, "match", r.match);
+			json_str(j, "why", why);
+			json_close(j, '}');
+		} else {
+			printf("rule %zu (\"%s\") NEVER APPLIES: %s\n", i + 1,
+			       r.match, why);
+		}
+	}
+	if (j)
+		json_close(j, ']');
+	return bad;
+}
+
 static int check_config(const pgverify_config *cfg, struct json *j)
 {
 	struct bundle_use uses[MAX_BUNDLES];
@@ -413,6 +460,7 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 	globfree(&regions);
 	if (j)
 		json_close(j, ']');
+	bad |= check_rules(cfg, j);
 	bad |= check_libpq(j);
 	bad |= check_engine(j);
 	if (j) {

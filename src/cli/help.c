@@ -23,9 +23,9 @@ static const struct {
     {"check",
      "usage: pgverify check [-c FILE] [--json]\n\n"
      "Validate the configuration, every CA bundle and region file it names\n"
-     "(readable, certificates, expiry, who may write it), the system's "
-     "libpq\n"
-     "and the engine the library loads.\n\n"
+     "(readable, certificates, expiry, who may write it), the rules (one\n"
+     "that can never match, or that an earlier rule covers), the system's\n"
+     "libpq and the engine the library loads.\n\n"
      "Examples:\n"
      "  pgverify check\n"
      "  pgverify check -c /etc/pgverify/new.conf --json\n\n"
