@@ -21,29 +21,8 @@ export PGVERIFY_CONFIG=$T/good.conf
 GOOD=$(at "$P_GOOD")
 MITM=$(at "$P_MITM")
 
-# The builds, as "NAME DIR LD_LIBRARY_PATH" lines; the system's first.
-builds="system - $(dirname "$(libpq_path)")
-$("$abs_top_srcdir/tests/libpq-builds.sh" ${PGVERIFY_MATRIX:-} 2>"$T/builds.err")"
-while read -r line; do echo "# $line"; done <"$T/builds.err"
-# A build that could not be made is said loudly; in CI (CI set) it fails.
-while read -r name _; do
-	if [ -n "${CI:-}" ]; then
-		not_ok "libpq build $name is available" "$(grep -A3 "libpq-builds: $name:" "$T/builds.err")"
-	else
-		skip "libpq build $name" "could not be built or fetched here (see above); CI=true makes this a failure"
-	fi
-done < <(sed -n 's/^libpq-builds: \([^:]*\): skipped.*/\1/p' "$T/builds.err")
-
-# fake_after CMD...: bytes CMD CONNINFO sent after a server's N.
-fake_after() {
-	"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
-	local pid=$! i=0
-	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-	timeout 60 "$@" "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres" >/dev/null 2>&1
-	wait "$pid"
-	cat "$T/fake.count"
-	rm -f "$T/fake.port" "$T/fake.count"
-}
+builds=$(fixture_libpq_builds)
+fixture_builds_missing
 
 py_ctypes='import ctypes, sys
 pq = ctypes.CDLL("libpq.so.5")

@@ -37,29 +37,10 @@ MITM=$(at "$P_MITM")
 SRC=$abs_top_srcdir/tests/clients
 INC=$(pkg-config --cflags libpq)
 
-builds="system - $(dirname "$(libpq_path)")
-$("$abs_top_srcdir/tests/libpq-builds.sh" ${PGVERIFY_MATRIX:-} 2>"$T/builds.err")"
-while read -r line; do echo "# $line"; done <"$T/builds.err"
-while read -r name _; do
-	if [ -n "${CI:-}" ]; then
-		not_ok "libpq build $name is available" "$(grep -A3 "libpq-builds: $name:" "$T/builds.err")"
-	else
-		skip "libpq build $name" "could not be built or fetched here (see above); CI=true makes this a failure"
-	fi
-done < <(sed -n 's/^libpq-builds: \([^:]*\): skipped.*/\1/p' "$T/builds.err")
+builds=$(fixture_libpq_builds)
+fixture_builds_missing
 
 cc -o "$T/vendored" "$SRC/vendored.c" $INC -ldl || skip_all "cannot build tests/clients/vendored.c"
-
-# fake_after CMD...: bytes CMD CONNINFO sent after a server's N.
-fake_after() {
-	"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
-	local pid=$! i=0
-	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-	timeout 60 "$@" "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres" >/dev/null 2>&1
-	wait "$pid"
-	cat "$T/fake.count"
-	rm -f "$T/fake.port" "$T/fake.count"
-}
 
 py_ctypes='import ctypes, sys
 pq = ctypes.CDLL(sys.argv[1])

@@ -137,3 +137,37 @@ on() {
 	after=$(startups "$server")
 	printf '%s\nstartups +%d\n' "$out" $((after - before))
 }
+
+# fixture_libpq_builds: the libpq builds the matrices run over, as "NAME DIR
+# LD_LIBRARY_PATH" lines, the system's first (tests/libpq-builds.sh); run
+# as builds=$(fixture_libpq_builds), then fixture_builds_missing.
+fixture_libpq_builds() {
+	echo "system - $(dirname "$(libpq_path)")"
+	"$abs_top_srcdir/tests/libpq-builds.sh" ${PGVERIFY_MATRIX:-} 2>"$T/builds.err"
+}
+
+# fixture_builds_missing: one TAP line per build that could not be made
+# (after fixture_libpq_builds; in the test's own shell, which counts the
+# TAP lines): a failure in CI (CI set), a skip elsewhere.
+fixture_builds_missing() {
+	local name
+	while read -r line; do echo "# $line"; done <"$T/builds.err"
+	while read -r name _; do
+		if [ -n "${CI:-}" ]; then
+			not_ok "libpq build $name is available" "$(grep -A3 "libpq-builds: $name:" "$T/builds.err")"
+		else
+			skip "libpq build $name" "could not be built or fetched here (see above); CI=true makes this a failure"
+		fi
+	done < <(sed -n 's/^libpq-builds: \([^:]*\): skipped.*/\1/p' "$T/builds.err")
+}
+
+# fake_after CMD...: bytes CMD CONNINFO sent after a server's N.
+fake_after() {
+	"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
+	local pid=$! i=0
+	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	timeout 60 "$@" "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres" >/dev/null 2>&1
+	wait "$pid"
+	cat "$T/fake.count"
+	rm -f "$T/fake.port" "$T/fake.count"
+}
