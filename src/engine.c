@@ -10,7 +10,7 @@
 #include "shim.h"
 
 #include <dlfcn.h>
-#include <errno.h>
+#include <errno.h> /* program_invocation_short_name */
 #include <stdio.h>
 #include <string.h>
 

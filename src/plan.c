@@ -170,9 +170,7 @@ static pgverify_verdict report(pgverify_plan *out, pgverify_verdict would)
 	return out->verdict = PGVERIFY_LEAVE;
 }
 
-/* This process's context: the copy's libpq version, OpenSSL's CA file,
- * the caller's file. */
-static pgverify_context process_context(int libpq_version, const char *caller)
+pgverify_context pgv_plan_context(int libpq_version, const char *caller)
 {
 	return (pgverify_context){.libpq_version = libpq_version,
 				  .system_bundle = pgverify_system_bundle(),
@@ -207,7 +205,7 @@ static pgverify_verdict plan_request(const pgverify_config *cfg,
 				     const struct pgv_request *req,
 				     pgverify_plan *out)
 {
-	pgverify_context ctx = process_context(req->pq->version, req->caller);
+	pgverify_context ctx = pgv_plan_context(req->pq->version, req->caller);
 	char err[1024];
 
 	memset(out, 0, sizeof(*out));
@@ -253,7 +251,7 @@ static pgverify_verdict plan_started(const pgverify_config *cfg,
 {
 	const pgverify_decision *d = &out->decision;
 	const pgverify_settings *s = &out->settings;
-	pgverify_context ctx = process_context(libpq_version, NULL);
+	pgverify_context ctx = pgv_plan_context(libpq_version, NULL);
 
 	describe_hosts(s, out->hosts, sizeof(out->hosts));
 	pgverify_decide(cfg, s, &ctx, &out->decision);

@@ -15,6 +15,10 @@
 pgverify_verdict pgv_plan(const pgverify_config *cfg,
 			  const struct pgv_request *req, pgverify_plan *out);
 
+/* This process's context for a connection on a libpq of `libpq_version`:
+ * OpenSSL's CA files, the caller's file (or NULL). */
+pgverify_context pgv_plan_context(int libpq_version, const char *caller);
+
 /*
  * The plan for the merged settings already in out->settings (owned by the
  * plan), in context `ctx`: the policy and the bundle check, no libpq and no
@@ -31,7 +35,7 @@ pgverify_verdict pgv_plan_settings(const pgverify_config *cfg,
  * are what pgv_plan() would have made them.  ENFORCE then means "already
  * enforced"; anything short of that is REFUSE, saying what to set.
  */
-pgverify_verdict pgv_plan_started(const pgverify_config *cfg,
-				  int libpq_version, pgverify_plan *out);
+pgverify_verdict pgv_plan_started(const pgverify_config *cfg, int libpq_version,
+				  pgverify_plan *out);
 
 #endif

@@ -16,7 +16,6 @@
 #include "plan.h"
 #include "real.h"
 
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,12 +251,11 @@ static int certificate_failed(const char *msg)
 
 /* Where the bundle of a verified connection came from: the rule or the
  * configuration that names it, else the connection itself. */
-static void bundle_origin(const pgverify_settings *s, char *out, size_t len)
+static void bundle_origin(const struct pgv_libpq *pq,
+			  const pgverify_settings *s, char *out, size_t len)
 {
 	pgverify_settings bare = *s;
-	pgverify_context ctx = {.libpq_version = 160000,
-				.system_bundle = pgverify_system_bundle(),
-				.builtin_bundle = X509_get_default_cert_file()};
+	pgverify_context ctx = pgv_plan_context(pq->version, NULL);
 	pgverify_decision d;
 
 	bare.sslrootcert = NULL;
@@ -290,7 +288,7 @@ static void explain_failure(const struct pgv_libpq *pq, PGconn *conn)
 	memset(&s, 0, sizeof(s));
 	if (pgv_settings_from_conn(pq, conn, NULL, &s) == 0 && s.sslmode &&
 	    strncmp(s.sslmode, "verify-", 7) == 0 && s.sslrootcert) {
-		bundle_origin(&s, origin, sizeof(origin));
+		bundle_origin(pq, &s, origin, sizeof(origin));
 		snprintf(note, sizeof(note),
 			 "pgverify: %s was verified with sslmode=%s against "
 			 "%s (%s), and the server's certificate did not pass; "

@@ -214,21 +214,12 @@ static int check_bundle(const struct bundle_use *u, int warn_days,
 	return rc;
 }
 
-/* Where host-wide preloading is configured. */
-#define LD_SO_PRELOAD "/etc/ld.so.preload"
-
 /* Whether the host preloads pgverify into every program. */
 static int preloaded_host_wide(void)
 {
-	FILE *f = fopen(LD_SO_PRELOAD, "re");
 	char line[4096];
-	int found = 0;
 
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, "libpgverify") != NULL;
-	if (f)
-		fclose(f);
-	return found;
+	return cli_preload_line(line, sizeof(line));
 }
 
 static void print_settings(const pgverify_config *cfg,
@@ -252,7 +243,7 @@ static void print_settings(const pgverify_config *cfg,
 			       "of them may weaken the policy with "
 			       "PGVERIFY_CONFIG, PGSSLROOTCERT or a service "
 			       "file)\n",
-			       LD_SO_PRELOAD);
+			       CLI_LD_SO_PRELOAD);
 		for (size_t i = 0; i < v->nexempt; i++)
 			printf("  exempt %s\n", v->exempt[i]);
 		for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++)

@@ -57,6 +57,13 @@ pgverify_config *cli_start(int argc, char **argv, const char *usage,
  * $(libdir)/libpgverify.so.0. */
 const char *cli_library_path(void);
 
+/* Where host-wide preloading is configured. */
+#define CLI_LD_SO_PRELOAD "/etc/ld.so.preload"
+
+/* Whether CLI_LD_SO_PRELOAD names pgverify: 1 with that line (no newline)
+ * in `line`, else 0. */
+int cli_preload_line(char *line, size_t len);
+
 /* Days from now until `t`, rounded down (negative once past). */
 long long cli_days_left(long long t);
 

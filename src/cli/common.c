@@ -136,3 +136,17 @@ const char *cli_library_path(void)
 
 	return env && *env ? env : PGVERIFY_LIBDIR "/libpgverify.so.0";
 }
+
+int cli_preload_line(char *line, size_t len)
+{
+	FILE *f = fopen(CLI_LD_SO_PRELOAD, "re");
+	int found = 0;
+
+	while (f && !found && fgets(line, (int)len, f))
+		found = strstr(line, "libpgverify") != NULL;
+	if (f)
+		fclose(f);
+	if (found)
+		line[strcspn(line, "\n")] = '\0';
+	return found;
+}

@@ -213,26 +213,11 @@ static long main_pid(const char *unit)
 	return strtol(line, NULL, 10);
 }
 
-/* Whether /etc/ld.so.preload names pgverify (its line in `line`). */
-static int host_preload(char *line, size_t len)
-{
-	FILE *f = fopen("/etc/ld.so.preload", "re");
-	int found = 0;
-
-	while (f && !found && fgets(line, (int)len, f))
-		found = strstr(line, "libpgverify") != NULL;
-	if (f)
-		fclose(f);
-	if (found)
-		line[strcspn(line, "\n")] = '\0';
-	return found;
-}
-
 /* pgverify status: the host. */
 static int host_status(const struct cli_opts *o)
 {
 	char line[4096], err[1024];
-	int preload = host_preload(line, sizeof(line));
+	int preload = cli_preload_line(line, sizeof(line));
 	pgverify_config *cfg = cli_config(o, err, sizeof(err));
 	pgverify_config_view v;
 
