@@ -101,6 +101,9 @@ typedef struct pgverify_settings {
 	char *gssencmode;
 	char *sslkeylogfile; /* libpq 18: where TLS keys would be written */
 	char *service; /* the service named, by the options or PGSERVICE */
+	/* For audit records: the name the program gives itself. */
+	char *application_name;
+	char *fallback_application_name;
 	pgverify_origin sslmode_from, sslrootcert_from, gssencmode_from;
 } pgverify_settings;
 
@@ -188,8 +191,11 @@ typedef struct pgverify_plan {
 	pgverify_settings settings; /* merged; owned by the plan */
 	pgverify_decision decision; /* the policy's answer */
 	int changed;		    /* ENFORCE: the options were changed */
-	char hosts[512];	    /* the hosts, for messages */
-	char reason[2048];	    /* REFUSE / LEAVE: why */
+	/* ENFORCE: the program itself asked for a mode at least as strong
+	 * and named its own bundle (only gssencmode may have changed). */
+	int kept;
+	char hosts[512];   /* the hosts, for messages */
+	char reason[2048]; /* REFUSE / LEAVE: why */
 	/* LEAVE, ENFORCE: the options to forward, NULL-terminated, owned
 	 * by the plan. */
 	const char *const *keywords;

@@ -9,6 +9,8 @@
 #include "chain.h"
 #include "json.h"
 #include "mask.h"
+#include "process.h"
+#include "rds.h"
 #include "sslmode.h"
 
 #include <dlfcn.h>
@@ -55,6 +57,7 @@ void pgv_audit_refused(struct pgv_audit *a, const char *reason)
 {
 	init_record(a);
 	a->decision = "refused";
+	a->outcome = "failed";
 	copy(a->reason, sizeof(a->reason), reason);
 }
 
@@ -65,11 +68,25 @@ static const char *enforce_decision(const pgverify_plan *p,
 	case PGVERIFY_LEAVE:
 		return "left";
 	case PGVERIFY_ENFORCE:
-		return p->changed ? "upgraded" : "kept";
+		return p->changed && !p->kept ? "upgraded" : "kept";
 	case PGVERIFY_REFUSE:
 		break;
 	}
 	return "refused";
+}
+
+/* The program's own side of the connection, as libpq merged it. */
+static void copy_settings(struct pgv_audit *a, const pgverify_settings *s)
+{
+	copy(a->hosts, sizeof(a->hosts), s->host);
+	copy(a->hostaddrs, sizeof(a->hostaddrs), s->hostaddr);
+	copy(a->port, sizeof(a->port), s->port);
+	copy(a->application_name, sizeof(a->application_name),
+	     s->application_name && *s->application_name
+		 ? s->application_name
+		 : s->fallback_application_name);
+	copy(a->sslrootcert_before, sizeof(a->sslrootcert_before),
+	     s->sslrootcert);
 }
 
 void pgv_audit_from_plan(struct pgv_audit *a, const pgverify_plan *p,
@@ -84,13 +101,15 @@ void pgv_audit_from_plan(struct pgv_audit *a, const pgverify_plan *p,
 		      : left	 ? "left"
 				 : "reported";
 	a->would = p->report && !left ? p->would : NULL;
+	/* A refusal is an attempt that failed, before its first byte. */
+	if (!p->report && verdict == PGVERIFY_REFUSE)
+		a->outcome = "failed";
 	a->sslmode_before = d->sslmode_before;
 	a->sslmode_after = d->sslmode_after;
 	/* What libpq itself does with the options it is given. */
 	a->verifying = verdict == PGVERIFY_ENFORCE ||
 		       verifies(left || p->report ? d->sslmode_before : NULL);
-	copy(a->hosts, sizeof(a->hosts), p->hosts);
-	copy(a->port, sizeof(a->port), p->settings.port);
+	copy_settings(a, &p->settings);
 	copy(a->sslrootcert, sizeof(a->sslrootcert),
 	     d->sslrootcert ? d->sslrootcert : p->settings.sslrootcert);
 	if (verdict == PGVERIFY_REFUSE || (a->would && *a->would == 'r'))
@@ -148,6 +167,19 @@ static void end_tls(struct pgv_audit *a, const struct pgv_libpq *pq,
 	}
 }
 
+/* A server without TLS told apart from a program that did not ask for it. */
+static void no_tls_reason(struct pgv_audit *a)
+{
+	if (a->sslmode_before &&
+	    pgv_sslmode_parse(a->sslmode_before) < PGV_SSL_PREFER)
+		snprintf(a->would_verify_error, sizeof(a->would_verify_error),
+			 "no TLS: the program asked for none (sslmode=%s)",
+			 a->sslmode_before);
+	else
+		copy(a->would_verify_error, sizeof(a->would_verify_error),
+		     "no TLS: the server offered none");
+}
+
 void pgv_audit_end(struct pgv_audit *a, const struct pgv_libpq *pq,
 		   PGconn *conn)
 {
@@ -167,7 +199,8 @@ void pgv_audit_end(struct pgv_audit *a, const struct pgv_libpq *pq,
 		return;
 	}
 	a->outcome = "connected";
-	ssl = pq->ssl_in_use(conn) ? pq->ssl_struct(conn, "OpenSSL") : NULL;
+	a->tls = pq->ssl_in_use(conn) != 0;
+	ssl = a->tls ? pq->ssl_struct(conn, "OpenSSL") : NULL;
 	if (ssl) {
 		end_tls(a, pq, conn, ssl);
 		return;
@@ -175,8 +208,7 @@ void pgv_audit_end(struct pgv_audit *a, const struct pgv_libpq *pq,
 	a->verified = 0;
 	if (a->would) {
 		a->would_verify = 0;
-		copy(a->would_verify_error, sizeof(a->would_verify_error),
-		     "no TLS: the connection went ahead in clear text");
+		no_tls_reason(a);
 	}
 }
 
@@ -184,6 +216,8 @@ void pgv_audit_end_ping(struct pgv_audit *a, PGPing ping)
 {
 	a->outcome =
 	    ping == PQPING_OK || ping == PQPING_REJECT ? "connected" : "failed";
+	/* A ping's TLS is known only where libpq had to use it. */
+	a->tls = *a->outcome == 'f' ? 0 : a->verifying ? 1 : -1;
 }
 
 static void put_tristate(struct json *j, const char *key, int v)
@@ -213,18 +247,55 @@ static void put_time(struct json *j)
 	json_str(j, "time", buf);
 }
 
+/* A libpq list ("a,b") as a JSON array; null when empty and `null_if_empty`. */
+static void put_list(struct json *j, const char *key, const char *list,
+		     int null_if_empty)
+{
+	char item[512];
+	const char *p = list;
+	size_t n;
+
+	if (!*list && null_if_empty) {
+		json_str(j, key, NULL);
+		return;
+	}
+	json_open(j, key, '[');
+	while (*p) {
+		n = strcspn(p, ",");
+		snprintf(item, sizeof(item), "%.*s", (int)n, p);
+		json_str(j, NULL, item);
+		p += n + (p[n] == ',');
+	}
+	json_close(j, ']');
+}
+
+static void put_process(struct json *j)
+{
+	struct pgv_process p;
+
+	pgv_process_get(&p);
+	json_str(j, "program", program_invocation_short_name);
+	json_str(j, "hostname", or_null(p.hostname));
+	json_int(j, "uid", (long long)p.uid);
+	json_str(j, "user", or_null(p.user));
+	json_str(j, "unit", or_null(p.unit));
+}
+
 static void put_record(struct json *j, const struct pgv_audit *a)
 {
 	json_open(j, NULL, '{');
 	put_time(j);
 	json_int(j, "pid", (long long)getpid());
-	json_str(j, "program", program_invocation_short_name);
-	json_str(j, "hosts", or_null(a->hosts));
+	put_process(j);
+	json_str(j, "application_name", or_null(a->application_name));
+	put_list(j, "hosts", a->hosts, 0);
+	put_list(j, "hostaddrs", a->hostaddrs, 1);
 	json_str(j, "port", or_null(a->port));
 	json_str(j, "mode", a->report ? "report" : "enforce");
 	json_str(j, "decision", a->decision);
 	json_str(j, "sslmode_before", a->sslmode_before);
 	json_str(j, "sslmode_after", a->sslmode_after);
+	json_str(j, "sslrootcert_before", or_null(a->sslrootcert_before));
 	json_str(j, "sslrootcert", or_null(a->sslrootcert));
 	json_str(j, "reason", or_null(a->reason));
 	if (a->report) {
@@ -234,10 +305,12 @@ static void put_record(struct json *j, const struct pgv_audit *a)
 			 or_null(a->would_verify_error));
 	}
 	json_str(j, "outcome", a->outcome);
+	json_str(j, "error", or_null(a->error));
+	put_tristate(j, "tls", a->tls);
 	put_tristate(j, "verified", a->verified);
 	json_str(j, "ca", or_null(a->ca));
+	json_str(j, "ca_id", a->ca[0] ? pgv_rds_ca_id(a->ca) : NULL);
 	json_str(j, "cert_not_after", or_null(a->not_after));
-	json_str(j, "error", or_null(a->error));
 	json_close(j, '}');
 }
 

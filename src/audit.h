@@ -17,15 +17,19 @@ struct pgv_audit {
 	const char *would;	    /* report mode: upgrade refuse nothing */
 	const char *sslmode_before; /* static names, or NULL */
 	const char *sslmode_after;
-	int verifying; /* libpq itself verifies the server (verify-ca/full) */
-	char hosts[512];
+	int verifying;	 /* libpq itself verifies the server (verify-ca/full) */
+	char hosts[512]; /* as the connection gives them: "a,b" */
+	char hostaddrs[512]; /* likewise, or "" */
 	char port[128];
+	char application_name[128];
+	char sslrootcert_before[1024]; /* the program's own, or "" */
 	char sslrootcert[1024];
 	char reason[2048];
 	char bundle[1024]; /* the file the chain is checked with, or "" */
 	int check_name;	   /* and whether the host name is */
 	/* Once the attempt ends. */
 	const char *outcome; /* "connected", "failed", or NULL: not seen */
+	int tls;	     /* 1, 0, or -1 (null: not connected) */
 	int verified;	     /* 1, 0, or -1 (null) */
 	int would_verify;    /* 1, 0, or -1 (null) */
 	char would_verify_error[256];

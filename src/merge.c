@@ -52,6 +52,9 @@ static char **member(pgverify_settings *out, const char *keyword)
 	    {"sslrootcert", offsetof(pgverify_settings, sslrootcert)},
 	    {"gssencmode", offsetof(pgverify_settings, gssencmode)},
 	    {"sslkeylogfile", offsetof(pgverify_settings, sslkeylogfile)},
+	    {"application_name", offsetof(pgverify_settings, application_name)},
+	    {"fallback_application_name",
+	     offsetof(pgverify_settings, fallback_application_name)},
 	};
 
 	for (size_t i = 0; i < sizeof(members) / sizeof(*members); i++)
@@ -317,5 +320,7 @@ void pgverify_settings_clear(pgverify_settings *s)
 	free(s->gssencmode);
 	free(s->sslkeylogfile);
 	free(s->service);
+	free(s->application_name);
+	free(s->fallback_application_name);
 	memset(s, 0, sizeof(*s));
 }

@@ -50,6 +50,13 @@ static int is_changed(const pgverify_settings *s, const pgverify_decision *d)
 		(!s->gssencmode || strcmp(s->gssencmode, d->gssencmode)));
 }
 
+/* The program already verifies as strongly, with a bundle of its own. */
+static int is_kept(const pgverify_decision *d)
+{
+	return strcmp(d->sslmode_before, d->sslmode_after) == 0 &&
+	       strcmp(d->bundle_source, "connection") == 0;
+}
+
 /* A copy of `s` for the plan's forwarded arrays; NULL stays NULL. */
 static int keep(const char **slot, const char *s)
 {
@@ -164,9 +171,9 @@ static void note_verification(pgverify_plan *out, const pgverify_context *ctx)
 static pgverify_verdict report(pgverify_plan *out, pgverify_verdict would)
 {
 	out->report = 1;
-	out->would = would == PGVERIFY_REFUSE ? "refuse"
-		     : out->changed	      ? "upgrade"
-					      : "nothing";
+	out->would = would == PGVERIFY_REFUSE	  ? "refuse"
+		     : out->changed && !out->kept ? "upgrade"
+						  : "nothing";
 	return out->verdict = PGVERIFY_LEAVE;
 }
 
@@ -196,6 +203,7 @@ static pgverify_verdict plan_settings(const pgverify_config *cfg,
 		return d->report ? report(out, PGVERIFY_REFUSE)
 				 : refuse_plan(out);
 	out->changed = is_changed(&out->settings, d);
+	out->kept = is_kept(d);
 	if (d->report)
 		return report(out, PGVERIFY_ENFORCE);
 	return out->verdict = PGVERIFY_ENFORCE;
@@ -260,6 +268,7 @@ static pgverify_verdict plan_started(const pgverify_config *cfg,
 	if (d->report && d->verdict != PGVERIFY_LEAVE) {
 		out->changed =
 		    d->verdict == PGVERIFY_ENFORCE && !already_enforced(s, d);
+		out->kept = d->verdict == PGVERIFY_ENFORCE && is_kept(d);
 		return report(out, d->verdict);
 	}
 	if (d->verdict != PGVERIFY_ENFORCE)
@@ -295,6 +304,7 @@ static pgverify_verdict plan_started(const pgverify_config *cfg,
 	}
 	if (check_bundle(cfg, &ctx, out) < 0)
 		return refuse_plan(out);
+	out->kept = is_kept(d);
 	return out->verdict = PGVERIFY_ENFORCE;
 }
 

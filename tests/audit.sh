@@ -44,8 +44,11 @@ check "report: the wrong-name server connects" "$(psql_as report "$WRONG")" "^ss
 check "report: its record: the name does not match" "$(last report)" \
 	"would_verify=false .*would_verify_error=\"server certificate does not match host name \\\\\"$PGV_NAME\\\\\"\""
 check "report: the server without TLS connects in clear text, as prefer does" "$(psql_as report "$NOTLS")" "^ssl=false$"
-check "report: its record: no TLS" "$(last report)" \
-	"would_verify=false outcome=\"connected\" verified=false .*would_verify_error=\"no TLS: the connection went ahead in clear text\""
+check "report: its record: no TLS, the server's doing" "$(last report)" \
+	"would_verify=false outcome=\"connected\" verified=false .*would_verify_error=\"no TLS: the server offered none\".* tls=false"
+check "report: a program that disables TLS connects in clear text" "$(psql_as report "$GOOD sslmode=disable")" "^ssl=false$"
+check "report: its record: no TLS, the program's doing" "$(last report)" \
+	"would_verify=false outcome=\"connected\" verified=false .*would_verify_error=\"no TLS: the program asked for none \(sslmode=disable\)\".* tls=false"
 "$FAKE" "$T/fake.port" "$T/fake.count" &
 i=0
 while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
@@ -99,7 +102,7 @@ else
 	skip "report: a connection started past every symbol table goes ahead" "this libpq calls PQconnectPoll internally"
 	skip "report: and the backstop records it" "this libpq calls PQconnectPoll internally"
 fi
-check "report: every record has the contract's fields and types" "$($AUDIT_PY check "$T/report.log")" "^$((9 + pyran)) records valid$"
+check "report: every record has the contract's fields and types" "$($AUDIT_PY check "$T/report.log")" "^$((10 + pyran)) records valid$"
 check "report: the file is created mode 0600" "$(stat -c %a "$T/report.log")" "^600$"
 
 # --- a rule's mode beside the global one, both ways ------------------------------
@@ -127,7 +130,7 @@ check "enforce: upgraded, kept, left, refused: one record each" "$($AUDIT_PY fie
 check "enforce: the upgraded connection's record" "$($AUDIT_PY fields "$T/enforce.log" | sed -n 1p)" \
 	"^decision=\"upgraded\" outcome=\"connected\" verified=true ca=\"$ROOT\""
 check "enforce: the refusal's record says why" "$($AUDIT_PY fields "$T/enforce.log" | tail -n 1)" \
-	"^decision=\"refused\" outcome=null verified=null ca=null reason=\".*cannot read CA bundle $T/missing.pem"
+	"^decision=\"refused\" outcome=\"failed\" verified=null ca=null reason=\".*cannot read CA bundle $T/missing.pem"
 check "enforce: every record has the contract's fields and types" "$($AUDIT_PY check "$T/enforce.log")" "^4 records valid$"
 check "enforce: no report-mode fields" "$(grep -c '"would' "$T/enforce.log")" "^0$"
 if objdump -d "$(libpq_path)" | grep -q 'call.*<PQconnectPoll@plt>'; then
@@ -135,7 +138,7 @@ if objdump -d "$(libpq_path)" | grep -q 'call.*<PQconnectPoll@plt>'; then
 	check "enforce: a connection started past every symbol table is refused" \
 		"$(LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/enforce.conf" "$PLAIN" raw "$start_offset" "$GOOD" 2>&1)" "^FAIL "
 	check "enforce: the backstop's refusal is recorded, with why" "$(last enforce)" \
-		"^decision=\"refused\" outcome=null verified=null ca=null reason=\".*calling libpq past pgverify"
+		"^decision=\"refused\" outcome=\"failed\" verified=null ca=null reason=\".*calling libpq past pgverify"
 else
 	skip "enforce: a connection started past every symbol table is refused" "this libpq calls PQconnectPoll internally"
 	skip "enforce: the backstop's refusal is recorded, with why" "this libpq calls PQconnectPoll internally"
@@ -194,10 +197,12 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
 	check "syslog: pgverify report reads journalctl -o json" "$("$PGVERIFY" report "$T/journal.json"; echo "exit=$?")" \
 		"port $P_MITM
   reported 1; failed 0
+  asked for:
+    1 x sslmode prefer
   would refuse 0, would not verify 1
   1 x self-signed certificate in certificate chain
 (.|
-)*3 records, 2 would break under enforcement, 0 failed
+)*3 records, 2 would break under enforcement, 0 failed under enforcement
 exit=1$"
 else
 	skip "syslog: three records reached the listener" "needs root and unshare -m"
@@ -206,11 +211,15 @@ fi
 
 # --- pgverify report ------------------------------------------------------------------
 out=$("$PGVERIFY" report "$T/report.log"; echo "exit=$?")
-check "report: the table per program and host" "$out" "^(psql|client_plain)  $PGV_NAME \(hostaddr 127.0.0.1\) port $P_MITM
+who="\((user root, )?on $(hostname)\)"
+check "report: the table per program, user, machine and host" "$out" "^(psql|client_plain) $who  $PGV_NAME \(hostaddr 127.0.0.1\) port [0-9]+
   reported [0-9]+; failed 0
-  would refuse 0, would not verify [1-9]"
+  asked for:
+    [0-9]+ x sslmode prefer"
 check "report: the good server's group: its CA, expiry, times" "$out" "port $P_GOOD
   reported [0-9]+; failed 0
+  asked for:
+    [0-9]+ x sslmode prefer
   would refuse 0, would not verify 0
   CA $ROOT \([0-9]+\)
   soonest certificate expiry 20[0-9-]+T[0-9:]+Z
@@ -218,23 +227,132 @@ check "report: the good server's group: its CA, expiry, times" "$out" "port $P_G
 "
 check "report: the forged server's group: the reason" "$out" "port $P_MITM
   reported [0-9]+; failed 0
+  asked for:
+    [0-9]+ x sslmode prefer
   would refuse 0, would not verify [1-9]
   [0-9]+ x self-signed certificate in certificate chain
 "
-check "report: exit 1 when something would break" "$out" "would break under enforcement, [0-9]+ failed
+check "report: the group without TLS: what the program asked for, and whose doing" "$out" "port $P_NOTLS
+  reported 1; failed 0
+  asked for:
+    1 x sslmode prefer
+  would refuse 0, would not verify 1
+  1 x no TLS: the server offered none
+"
+check "report: a program that disabled TLS, told apart" "$out" "  asked for:
+(    [0-9]+ x sslmode prefer
+)?    1 x sslmode disable
+(.|
+)*  [0-9]+ x no TLS: the program asked for none \(sslmode=disable\)"
+check "report: exit 1 when something would break" "$out" "would break under enforcement, [0-9]+ failed under enforcement
 exit=1$"
 check "report --json: parses, and counts match the table" \
 	"$("$PGVERIFY" report --json "$T/report.log" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["records"], sum(g["would_not_verify"] for g in d["groups"]), d["skipped_lines"])')" \
-	"^$((9 + pyran)) [4-9] 0$"
+	"^$((10 + pyran)) [4-9] 0$"
 check "report: only good connections, exit 0" \
-	"$(head -n 1 "$T/enforce.log" | "$PGVERIFY" report; echo "exit=$?")" "1 records, 0 would break under enforcement, 0 failed
+	"$(head -n 1 "$T/enforce.log" | "$PGVERIFY" report; echo "exit=$?")" "1 records, 0 would break under enforcement, 0 failed under enforcement
 exit=0$"
-check "report: a refusal in enforce mode counts" "$("$PGVERIFY" report "$T/enforce.log" >/dev/null; echo "exit=$?")" "^exit=1$"
+check "report: a refusal in enforce mode counts as failed, with why" "$("$PGVERIFY" report "$T/enforce.log"; echo "exit=$?")" \
+	"  failed under enforcement:
+    1 x .*cannot read CA bundle $T/missing.pem(.|
+)*exit=1$"
 check "report: a line that is no record is skipped, said so" \
-	"$( (echo 'not json'; head -n 1 "$T/enforce.log") | "$PGVERIFY" report)" "1 records, 0 would break under enforcement, 0 failed \(some lines were not audit records\)$"
+	"$( (echo 'not json'; head -n 1 "$T/enforce.log") | "$PGVERIFY" report)" "1 records, 0 would break under enforcement, 0 failed under enforcement \(some lines were not audit records\)$"
 check "report: a missing file is a usage error" "$("$PGVERIFY" report "$T/none.log" 2>&1; echo "exit=$?")" \
 	"^pgverify report: cannot read $T/none.log: No such file or directory
 exit=2$"
+: >"$T/empty.log"
+check "report: no record to read: exit 2" "$("$PGVERIFY" report "$T/empty.log" 2>&1; echo "exit=$?")" \
+	"^pgverify report: no audit record to read
+exit=2$"
+gzip -c "$T/report.log" >"$T/report.log.1.gz"
+check "report: a gzip'd rotation reads as the file it was" \
+	"$(diff <("$PGVERIFY" report "$T/report.log") <("$PGVERIFY" report "$T/report.log.1.gz") && echo same)" "^same$"
+head -c 200 "$T/report.log.1.gz" >"$T/cut.gz"
+check "report: a cut gzip file is an error, not a short report" "$("$PGVERIFY" report "$T/cut.gz" 2>&1; echo "exit=$?")" \
+	"^pgverify report: cannot read $T/cut.gz: .*\(a cut or damaged gzip file\)
+exit=2$"
+check "report --host: only that host's records" \
+	"$("$PGVERIFY" report --host 'LOCALHOST' "$T/report.log")" "^psql $who  localhost port $P_GOOD
+(.|
+)*^1 records,"
+check "report --program: a glob on the program" \
+	"$("$PGVERIFY" report --program 'client_*' "$T/report.log" | grep -c '^psql')" "^0$"
+check "report --since in the future: nothing matched, exit 2" \
+	"$("$PGVERIFY" report --since 2099-01-01 "$T/report.log" 2>&1; echo "exit=$?")" "^pgverify report: no audit record matched
+exit=2$"
+check "report --since 1h: every record of this run" \
+	"$("$PGVERIFY" report --since 1h "$T/report.log" | tail -n 1)" "^$((10 + pyran)) records,"
+check "report --since: a bad time is a usage error" "$("$PGVERIFY" report --since yesterday "$T/report.log" 2>&1; echo "exit=$?")" \
+	"^pgverify report: --since takes a UTC date and time(.|
+)*exit=2$"
+
+# --- two users, two units: what tells programs apart --------------------------------
+# Each program runs as its user in a cgroup named as systemd names a
+# service's, which is all `unit` is read from.
+CGROOT=
+for d in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
+	if mkdir -p "$d/pgverify-test.slice/probe.service" 2>/dev/null &&
+		sh -c 'echo $$ >"$1/cgroup.procs"' _ "$d/pgverify-test.slice/probe.service" 2>/dev/null; then
+		CGROOT=$d
+		break
+	fi
+done
+# in_unit UNIT USER COMMAND...: COMMAND as USER in pgverify-test.slice/UNIT.
+in_unit() {
+	local cg=$CGROOT/pgverify-test.slice/$1 user=$2
+	shift 2
+	mkdir -p "$cg"
+	sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' in_unit "$cg" \
+		setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups env HOME=/ "$@"
+}
+if [ -n "$CGROOT" ] && [ "$(id -u)" = 0 ] && id www-data >/dev/null 2>&1; then
+	conf units 'mode = "report";'
+	conf units_enforce 'on_disable = "refuse";'
+	sed -i "s|$T/units_enforce.log|$T/units.log|" "$T/units_enforce.conf"
+	# Several users append to one file here; hosts should use syslog.
+	install -m 0666 /dev/null "$T/units.log"
+	in_unit billing.service www-data env PGVERIFY_CONFIG="$T/units.conf" LD_PRELOAD="$SHIM" "$T/psql-run" "$GOOD application_name=billing" "$SSLQ" >/dev/null 2>&1
+	in_unit reports.service root env PGAPPNAME=nightly PGVERIFY_CONFIG="$T/units.conf" LD_PRELOAD="$SHIM" "$T/psql-run" "$MITM" "$SSLQ" >/dev/null 2>&1
+	in_unit reports.service root env PGVERIFY_CONFIG="$T/units_enforce.conf" LD_PRELOAD="$SHIM" \
+		"$T/psql-run" "$GOOD sslmode=verify-full sslrootcert=$T/pki/root.pem" "$SSLQ" >/dev/null 2>&1
+	in_unit reports.service root env PGVERIFY_CONFIG="$T/units_enforce.conf" LD_PRELOAD="$SHIM" "$T/psql-run" "$NOTLS" "$SSLQ" >/dev/null 2>&1
+	in_unit reports.service root env PGVERIFY_CONFIG="$T/units_enforce.conf" LD_PRELOAD="$SHIM" "$T/psql-run" "$GOOD sslmode=disable" "$SSLQ" >/dev/null 2>&1
+	picked=$($AUDIT_PY pick "$T/units.log" uid user unit application_name hosts hostaddrs decision sslrootcert_before tls outcome)
+	check "units: five valid records from two users" "$($AUDIT_PY check "$T/units.log")" "^5 records valid$"
+	check "units: www-data's record: its uid, user, unit and application_name, hosts and hostaddrs as arrays" "$(echo "$picked" | sed -n 1p)" \
+		"^uid=$(id -u www-data) user=\"www-data\" unit=\"billing.service\" application_name=\"billing\" hosts=\[\"$PGV_NAME\"\] hostaddrs=\[\"127.0.0.1\"\] decision=\"reported\" sslrootcert_before=null tls=true outcome=\"connected\"$"
+	check "units: root's record: PGAPPNAME, the other unit" "$(echo "$picked" | sed -n 2p)" \
+		"^uid=0 user=\"root\" unit=\"reports.service\" application_name=\"nightly\" "
+	check "units: a program that verifies with its own bundle is kept, its bundle recorded" "$(echo "$picked" | sed -n 3p)" \
+		"decision=\"kept\" sslrootcert_before=\"$T/pki/root.pem\" tls=true outcome=\"connected\"$"
+	check "units: a server without TLS under enforcement: failed, no TLS" "$(echo "$picked" | sed -n 4p)" \
+		"decision=\"upgraded\" sslrootcert_before=null tls=false outcome=\"failed\"$"
+	check "units: a program that disables TLS, refused: no TLS" "$(echo "$picked" | sed -n 5p)" \
+		"decision=\"refused\" sslrootcert_before=null tls=false outcome=\"failed\"$"
+	out=$("$PGVERIFY" report "$T/units.log"; echo "exit=$?")
+	check "units: report: a group per user and unit" "$out" \
+		"^psql \(user www-data, unit billing.service, on $(hostname)\)  $PGV_NAME \(hostaddr 127.0.0.1\) port $P_GOOD
+(.|
+)*^psql \(user root, unit reports.service, on $(hostname)\)  $PGV_NAME \(hostaddr 127.0.0.1\) port $P_MITM"
+	check "units: report: what the program asked for, verified on its own" "$out" "  kept 1, refused 1; failed 1
+  asked for:
+    1 x sslmode verify-full with its own bundle
+    1 x sslmode disable"
+	check "units: report: a server without TLS and a program without TLS told apart" "$out" \
+		"  failed under enforcement:
+    1 x .*asks for sslmode=disable, and $T/units_enforce.conf sets on_disable = \"refuse\"(.|
+)*  failed under enforcement:
+    1 x the server offers no TLS \(server does not support SSL, but SSL was required\)"
+	check "units: report: exit 1 (would break, and failed)" "$out" "5 records, 1 would break under enforcement, 2 failed under enforcement
+exit=1$"
+	check "units: report --json: user, unit and hostname per group" \
+		"$("$PGVERIFY" report --json "$T/units.log" | python3 -c 'import json, sys; print(sorted({(g["user"], g["unit"]) for g in json.load(sys.stdin)["groups"]}))')" \
+		"^\[\('root', 'reports.service'\), \('www-data', 'billing.service'\)\]$"
+	rmdir "$CGROOT"/pgverify-test.slice/*.service "$CGROOT/pgverify-test.slice" 2>/dev/null
+else
+	for n in 1 2 3 4 5 6 7 8 9 10 11; do skip "units: two users, two units ($n)" "needs root, a writable cgroup hierarchy and www-data"; done
+fi
 
 # --- where records may go ----------------------------------------------------------
 # A daemon that connects, closes every descriptor, opens its own data file

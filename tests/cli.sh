@@ -396,4 +396,15 @@ printf 'sslrotcert = "%s";\n' "$T/pki/root.pem" >"$T/typo.conf"
 check "check: a mistyped key names the nearest known one" "$(run check -c "$T/typo.conf")" \
 	"sslrotcert: unknown key; did you mean \"sslrootcert\"\\?(.|
 )*exit=2$"
+printf 'sslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$T/no/such/dir/audit.jsonl" >"$T/audit-nodir.conf"
+check "check: an audit file in a missing directory: records would be lost, the fix, exit 1" "$(run check -c "$T/audit-nodir.conf")" \
+	"^audit $T/no/such/dir/audit.jsonl: RECORDS WOULD BE LOST: its directory $T/no/such/dir does not exist: create it for the service that writes \(install -d -o USER -m 0750 $T/no/such/dir\), or set audit = \"syslog\"
+FAILED: audit records would be lost
+exit=1$"
+ln -sf "$T/elsewhere" "$T/audit-link.jsonl"
+printf 'sslrootcert = "%s";\naudit = "%s";\n' "$T/pki/root.pem" "$T/audit-link.jsonl" >"$T/audit-link.conf"
+check "check: an audit path that is a symbolic link: not a regular file" "$(run check -c "$T/audit-link.conf")" \
+	"RECORDS WOULD BE LOST: it is not a regular file"
+printf 'sslrootcert = "%s";\naudit = "syslog";\n' "$T/pki/root.pem" >"$T/audit-syslog.conf"
+check_not "check: audit = syslog is fine" "$(run check -c "$T/audit-syslog.conf")" "RECORDS WOULD BE LOST"
 tap_done

@@ -63,6 +63,35 @@ check "the update timer is shipped, not enabled" \
 	"^/lib/systemd/system/pgverify-update.service
 /lib/systemd/system/pgverify-update.timer
 ls: cannot access '/etc/systemd/system/timers.target.wants/pgverify-update.timer': No such file"
+# The documented audit setup for one service: its directory, a record per
+# connection, the package's logrotate entry moving the file away, the next
+# record in a new file, and pgverify report reading both (one gzip'd).
+command -v logrotate >/dev/null || apt-get install -y -qq logrotate >/dev/null
+check "the logrotate entry is installed and parses" \
+	"$(logrotate -d /etc/logrotate.d/pgverify 2>&1; echo "exit=$?")" "rotating pattern: /var/log/pgverify/\*\.jsonl(.|
+)*exit=0$"
+install -d -o nobody -m 0750 /var/log/pgverify
+printf 'mode = "report";\nsslrootcert = "/etc/pgverify/rds-global-bundle.pem";\naudit = "/var/log/pgverify/audit.jsonl";\n' >"$work/audit.conf"
+chmod 755 "$work"
+as_nobody_psql() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups env -u LD_PRELOAD HOME=/ PGVERIFY_CONFIG="$work/audit.conf" \
+		LD_PRELOAD=libpgverify.so.0 psql -XAtq -c "SELECT 1" "host=db1.abc123.us-east-1.rds.amazonaws.com hostaddr=127.0.0.1 port=1 connect_timeout=2" >/dev/null 2>&1
+}
+as_nobody_psql
+check "audit: a record from the service, in a file it created mode 0600" \
+	"$(stat -c '%U %a' /var/log/pgverify/audit.jsonl 2>&1; grep -c '"user":"nobody"' /var/log/pgverify/audit.jsonl)" "^nobody 600
+1$"
+for n in 1 2; do
+	logrotate -f -s "$work/logrotate.state" /etc/logrotate.d/pgverify >/dev/null 2>&1
+	as_nobody_psql
+done
+check "audit: rotated twice, each next record in a new file; report reads all, gzip'd too" \
+	"$(ls /var/log/pgverify; /usr/bin/pgverify report /var/log/pgverify/audit.jsonl* | tail -n 1)" \
+	"^audit.jsonl
+audit.jsonl.1
+audit.jsonl.2.gz
+3 records, 3 would break under enforcement, 0 failed under enforcement"
+rm -rf /var/log/pgverify
 # An updated bundle (here: one CA fewer) survives reinstalling the package.
 sed '/-----END CERTIFICATE-----/q' /usr/share/pgverify/rds-global-bundle.pem >"$work/one.pem"
 /usr/bin/pgverify bundle --force --install /etc/pgverify/rds-global-bundle.pem "$work/one.pem" >/dev/null 2>&1

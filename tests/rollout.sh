@@ -105,6 +105,39 @@ check "check under ld.so.preload, unlocked: recommends lock = true" \
 	"$(as_nobody "$T/bundle-false.conf" "$PGV" check)" "recommended: lock = true"
 check_not "check under ld.so.preload, locked: no recommendation" \
 	"$(as_nobody "$T/bundle-true.conf" "$PGV" check)" "recommended"
+# --- what every user of a preloaded host needs -----------------------------------
+# in_root CONF COMMAND...: as_nobody's namespace, as root.
+in_root() {
+	cp "$1" "$T/sysconf/pgverify.conf"
+	shift
+	echo "$SHIM" >"$T/etc/ld.so.preload"
+	unshare -m --propagation private sh -c '
+		mount --bind "$1" /etc && mount --bind "$2" "$3" && shift 3 && exec env -i PATH=/usr/bin:/bin "$@"' \
+		sh "$T/etc" "$T/sysconf" "$sysconfdir" "$@" 2>&1
+}
+mkdir -m 0755 "$T/private"
+install -m 0600 "$T/pki/root.pem" "$T/private/root.pem"
+printf 'sslrootcert = "%s";\nlock = true;\n' "$T/private/root.pem" >"$T/private.conf"
+check "a bundle only root can read: nobody's connection is refused" \
+	"$(as_nobody "$T/private.conf" "$PG_BINDIR/psql" -XAtq -c "$SQL" "$(at "$P_GOOD")")" "pgverify refused.*$T/private/root.pem"
+check "a bundle only root can read: check, as root, says so with the fix, exit 1" \
+	"$(in_root "$T/private.conf" "$PGV" check; echo "exit=$?")" \
+	"^bundle $T/private/root.pem: NOT READABLE by every user, though /etc/ld.so.preload preloads pgverify into every program: their connections would be refused; chmod o\+r $T/private/root.pem
+(.|
+)*exit=1$"
+chmod 0644 "$T/private/root.pem"
+chmod 0700 "$T/private"
+check "a directory others cannot search: check names it" \
+	"$(in_root "$T/private.conf" "$PGV" check)" "NOT READABLE by every user.*chmod o\+x $T/private$"
+chmod 0755 "$T/private"
+check_not "readable by all: no complaint" "$(in_root "$T/private.conf" "$PGV" check)" "NOT READABLE"
+install -m 0600 /dev/null "$T/audit.jsonl"
+printf 'sslrootcert = "%s";\nlock = true;\naudit = "%s";\n' "$T/pki/root.pem" "$T/audit.jsonl" >"$T/audit-file.conf"
+check "an audit file under host-wide preloading: check says other users' records are lost, use syslog" \
+	"$(in_root "$T/audit-file.conf" "$PGV" check; echo "exit=$?")" \
+	"^audit $T/audit.jsonl: RECORDS WOULD BE LOST: /etc/ld.so.preload preloads pgverify into every program(.|
+)*audit = \"syslog\"(.|
+)*exit=1$"
 check "the machine's /etc/ld.so.preload is still untouched" \
 	"$(sha256sum /etc/ld.so.preload 2>/dev/null || echo absent)" "^\Q$real_before\E$"
 tap_done

@@ -423,6 +423,26 @@ static int check_rules(const pgverify_config *cfg, struct json *j)
 	return bad;
 }
 
+/* On a host that preloads pgverify into every program, the configuration
+ * and each bundle must be readable by every user. */
+static int check_readable(const pgverify_config_view *v,
+			  const struct bundle_use *uses, size_t n,
+			  struct json *j)
+{
+	int bad = 0;
+
+	if (!preloaded_host_wide())
+		return 0;
+	if (j)
+		json_open(j, "not_readable_by_all", '[');
+	bad |= check_readable_by_all(v->path, "config", j);
+	for (size_t i = 0; i < n; i++)
+		bad |= check_readable_by_all(uses[i].path, "bundle", j);
+	if (j)
+		json_close(j, ']');
+	return bad;
+}
+
 static int check_config(const pgverify_config *cfg, struct json *j)
 {
 	struct bundle_use uses[MAX_BUNDLES];
@@ -431,7 +451,7 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 	size_t n = 0;
 	pgverify_config_view v;
 	pgverify_rule_view r;
-	int bad = 0;
+	int bad = 0, lost;
 
 	pgverify_config_describe(cfg, &v);
 	print_settings(cfg, &v, j);
@@ -448,20 +468,23 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 		json_open(j, "bundles", '[');
 	for (size_t i = 0; i < n; i++)
 		bad |= check_bundle(&uses[i], v.expiry_warning_days, j) != 0;
-	globfree(&regions);
 	if (j)
 		json_close(j, ']');
+	bad |= check_readable(&v, uses, n, j);
+	globfree(&regions);
 	bad |= check_rules(cfg, j);
 	bad |= check_libpq(j);
 	bad |= check_engine(j);
+	lost = check_audit(v.audit, preloaded_host_wide(), j);
 	if (j) {
-		json_bool(j, "ok", !bad);
+		json_bool(j, "ok", !bad && !lost);
 	} else {
 		printf("%s\n", bad ? "FAILED: connections that need the above "
 				     "would be refused"
-				   : "ok");
+			       : lost ? "FAILED: audit records would be lost"
+				      : "ok");
 	}
-	return bad ? EXIT_REFUSED : EXIT_OK;
+	return bad || lost ? EXIT_REFUSED : EXIT_OK;
 }
 
 int cmd_check(int argc, char **argv)

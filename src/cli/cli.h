@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+struct json;
+
 /* Exit status, as the contract fixes it. */
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
@@ -19,10 +21,13 @@ struct cli_opts {
 	const char *aws;     /* --aws FILE (rotation) */
 	int update;	     /* --update (bundle) */
 	const char *from;    /* --from URL|FILE (bundle --update) */
-	long timeout; /* --timeout SECONDS (bundle --update), 0: default */
-	int force;    /* --force (bundle --install/--update) */
-	int dry_run;  /* --dry-run (bundle --install/--update) */
-	int first;    /* index of the first operand */
+	long timeout;	   /* --timeout SECONDS (bundle --update), 0: default */
+	int force;	   /* --force (bundle --install/--update) */
+	int dry_run;	   /* --dry-run (bundle --install/--update) */
+	const char *since; /* --since TIME (report) */
+	const char *program; /* --program NAME (report) */
+	const char *host;    /* --host GLOB (report) */
+	int first;	     /* index of the first operand */
 };
 
 /* What a subcommand accepts beyond -c and -h. */
@@ -31,7 +36,8 @@ enum {
 	CLI_SPLIT = 2,
 	CLI_INSTALL = 4,
 	CLI_ROTATION = 8, /* --to, --aws */
-	CLI_UPDATE = 16	  /* --update, --from, --timeout */
+	CLI_UPDATE = 16,  /* --update, --from, --timeout */
+	CLI_REPORT = 32	  /* --since, --program, --host */
 };
 
 /*
@@ -69,6 +75,15 @@ long long cli_days_left(long long t);
 
 /* "YYYY-MM-DD" in UTC. */
 const char *cli_date(long long t, char buf[16]);
+
+/* checkhost.c: on a host that preloads pgverify everywhere, whether
+ * every user can read `path` (the `what`: "config", "bundle"); 1, said,
+ * when some cannot. */
+int check_readable_by_all(const char *path, const char *what, struct json *j);
+
+/* Whether audit records can be written where `audit` says; 1, said, when
+ * they would be lost. */
+int check_audit(const char *audit, int host_wide, struct json *j);
 
 int cmd_exec(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -33,6 +33,9 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"force", no_argument, NULL, 'F'},
 	    {"dry-run", no_argument, NULL, 'D'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"program", required_argument, NULL, 'P'},
+	    {"host", required_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
@@ -65,6 +68,12 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 			o->force = 1;
 		} else if (c == 'D' && (allowed & (CLI_INSTALL | CLI_UPDATE))) {
 			o->dry_run = 1;
+		} else if (c == 'S' && (allowed & CLI_REPORT)) {
+			o->since = optarg;
+		} else if (c == 'P' && (allowed & CLI_REPORT)) {
+			o->program = optarg;
+		} else if (c == 'H' && (allowed & CLI_REPORT)) {
+			o->host = optarg;
 		} else if (c == 'h') {
 			if (cli_help_of(argv[0]))
 				fputs(cli_help_of(argv[0]), stdout);

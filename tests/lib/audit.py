@@ -4,6 +4,7 @@
                             and types: prints "N records valid", or the first
                             problem (exit 1)
   audit.py fields FILE      one line per record: decision=... would=... etc.
+  audit.py pick FILE KEY...  the keys of each record, as key=JSON
   audit.py journal IN OUT   syslog datagrams (one per line, as a listener got
                             them) as `journalctl -o json` entries
 """
@@ -13,8 +14,15 @@ import sys
 
 DECISIONS = {"upgraded", "kept", "left", "refused", "reported"}
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-STR_OR_NULL = ("hosts", "port", "sslmode_before", "sslmode_after",
-               "sslrootcert", "reason", "ca", "cert_not_after", "error")
+STR_OR_NULL = ("port", "sslmode_before", "sslmode_after", "hostname", "user",
+               "unit", "application_name", "sslrootcert_before",
+               "sslrootcert", "reason", "ca", "ca_id", "cert_not_after",
+               "error")
+CA_ID = re.compile(r"^rds-ca-(2019|rsa2048-g1|rsa4096-g1|ecc384-g1)$")
+
+
+def strings(v):
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
 
 def problem(r):
@@ -33,6 +41,16 @@ def problem(r):
     for k in STR_OR_NULL:
         if k not in r or not (r[k] is None or isinstance(r[k], str)):
             return "%s is missing or not a string or null" % k
+    if not isinstance(r.get("uid"), int) or isinstance(r["uid"], bool):
+        return "uid is not an integer"
+    if not strings(r.get("hosts")):
+        return "hosts is not an array of strings"
+    if "hostaddrs" not in r or not (r["hostaddrs"] is None or strings(r["hostaddrs"])):
+        return "hostaddrs is not an array of strings or null"
+    if r["ca_id"] is not None and not CA_ID.match(r["ca_id"]):
+        return "ca_id %r" % r["ca_id"]
+    if "tls" not in r or r["tls"] not in (True, False, None):
+        return "tls is not true, false or null"
     if r.get("outcome") not in ("connected", "failed", None) or "outcome" not in r:
         return "outcome %r" % r.get("outcome")
     if "verified" not in r or r["verified"] not in (True, False, None):
@@ -65,11 +83,19 @@ def check(path):
 
 def fields(path):
     keys = ("decision", "would", "would_verify", "outcome", "verified", "ca",
-            "would_verify_error", "reason", "error")
+            "would_verify_error", "reason", "error", "tls", "ca_id")
     with open(path, encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
             print(" ".join("%s=%s" % (k, json.dumps(r[k])) for k in keys if k in r))
+    return 0
+
+
+def pick(path, keys):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            print(" ".join("%s=%s" % (k, json.dumps(r.get(k, "(missing)"))) for k in keys))
     return 0
 
 
@@ -95,4 +121,5 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     sys.exit(check(sys.argv[2]) if cmd == "check" else
              fields(sys.argv[2]) if cmd == "fields" else
+             pick(sys.argv[2], sys.argv[3:]) if cmd == "pick" else
              journal(sys.argv[2], sys.argv[3]))
