@@ -43,14 +43,20 @@ check "explain without CONNINFO is a usage error" "$(run explain)" "usage: pgver
 exit=2$"
 
 # --- bundle ---------------------------------------------------------------------
-out=$(run bundle "$T/pki/root.pem" "$T/pki/inter.pem")
-check "bundle lists subject, issuer, validity and fingerprint" "$out" \
+check "bundle: a summary line per file" "$(run bundle "$T/pki/root.pem" "$T/pki/inter.pem")" \
+	"^$T/pki/root.pem: 1 certificate, 0 expired, 0 expire within 30 days; the first on 20[0-9-]+
+  other CAs          1 certificate, first to expire 20[0-9-]+: pgverify test root CA
+$T/pki/inter.pem: 1 certificate, 0 expired, 0 expire within 30 days; the first on 20[0-9-]+
+  other CAs          1 certificate, first to expire 20[0-9-]+: pgverify test intermediate CA
+exit=0$"
+out=$(run bundle --long "$T/pki/root.pem" "$T/pki/inter.pem")
+check "bundle --long lists subject, issuer, validity and fingerprint" "$out" \
 	"1  pgverify test root CA  \[CA\]"
 check "bundle shows days left" "$out" "valid   [0-9-]+ \.\. [0-9-]+ \((3649|3650) days left\)"
 check "bundle shows a SHA-256 fingerprint" "$out" "sha256  ([0-9A-F]{2}:){31}[0-9A-F]{2}"
 check "bundle of good files exits 0" "$out" "exit=0$"
 cat "$T/pki/root.pem" "$T/pki/oldca.pem" >"$T/mixed.pem"
-out=$(run bundle "$T/mixed.pem")
+out=$(run bundle --long "$T/mixed.pem")
 check "an expired CA is flagged" "$out" "pgverify test expired CA  \[CA\]  EXPIRED"
 check "a bundle with one valid CA is still usable: exit 0" "$out" "exit=0$"
 check "bundle --json: certificates, expiry and usability" \
@@ -70,6 +76,17 @@ check "bundle of a missing file: exit 1" "$(run bundle "$T/none.pem")" "cannot r
 exit=1$"
 if [ -r "$abs_top_srcdir/../shared/fixtures/rds-global-bundle.pem" ]; then
 	rds=$abs_top_srcdir/../shared/fixtures/rds-global-bundle.pem
+	check "bundle: the real RDS global bundle's summary, by CA id" "$(run bundle "$rds")" \
+		"^$rds: 118 certificates, 28 expired, [0-9]+ expire within 30 days; the first on 2061-05-18
+  rds-ca-rsa2048-g1  28 regions, 30 certificates, first to expire 2061-05-18
+  rds-ca-rsa4096-g1  28 regions, 30 certificates, first to expire 2121-05-18
+  rds-ca-ecc384-g1   28 regions, 30 certificates, first to expire 2121-05-18
+  rds-ca-2019        3 regions, 6 certificates \(6 expired\)
+  other CAs          22 certificates \(22 expired\): .*
+exit=0$"
+	check "bundle --json: the CA ids" \
+		"$(json "[(k['id'], k['certificates'], k['regions']) for k in d[0]['ca_ids']], d[0]['other_certificates']" bundle --json "$rds")" \
+		"^\[\('rds-ca-rsa2048-g1', 30, 28\), \('rds-ca-rsa4096-g1', 30, 28\), \('rds-ca-ecc384-g1', 30, 28\), \('rds-ca-2019', 6, 3\)\] 22, exit=0$"
 	check "the real RDS global bundle: 118 certificates, 28 expired, usable" \
 		"$(json "len(d[0]['certificates']), sum(c['expired'] for c in d[0]['certificates']), d[0]['usable']" bundle --json "$rds")" \
 		"^118 28 True, exit=0$"

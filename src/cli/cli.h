@@ -27,6 +27,7 @@ struct cli_opts {
 	const char *since; /* --since TIME (report) */
 	const char *program; /* --program NAME (report) */
 	const char *host;    /* --host GLOB (report) */
+	int long_list;	     /* --long (bundle, rotation) */
 	int first;	     /* index of the first operand */
 };
 
@@ -37,7 +38,8 @@ enum {
 	CLI_INSTALL = 4,
 	CLI_ROTATION = 8, /* --to, --aws */
 	CLI_UPDATE = 16,  /* --update, --from, --timeout */
-	CLI_REPORT = 32	  /* --since, --program, --host */
+	CLI_REPORT = 32,  /* --since, --program, --host */
+	CLI_LONG = 64	  /* --long */
 };
 
 /*

@@ -36,6 +36,7 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 	    {"since", required_argument, NULL, 'S'},
 	    {"program", required_argument, NULL, 'P'},
 	    {"host", required_argument, NULL, 'H'},
+	    {"long", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
@@ -74,6 +75,8 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 			o->program = optarg;
 		} else if (c == 'H' && (allowed & CLI_REPORT)) {
 			o->host = optarg;
+		} else if (c == 'L' && (allowed & CLI_LONG)) {
+			o->long_list = 1;
 		} else if (c == 'h') {
 			if (cli_help_of(argv[0]))
 				fputs(cli_help_of(argv[0]), stdout);
