@@ -63,6 +63,40 @@ check "the update timer is shipped, not enabled" \
 	"^/lib/systemd/system/pgverify-update.service
 /lib/systemd/system/pgverify-update.timer
 ls: cannot access '/etc/systemd/system/timers.target.wants/pgverify-update.timer': No such file"
+# Every documented preload form, literally, against a good server and a
+# forged one (same name, another CA): LD_PRELOAD with the bare soname,
+# pgverify exec, the drop-in of pgverify enable, and the soname as a line of
+# /etc/ld.so.preload (in a mount namespace: the machine's /etc is never
+# written).  Without pgverify the same psql accepts the forged server.
+abs_top_srcdir=$top abs_top_builddir=$top/_build
+. "$top/tests/lib/fixture.sh"
+if [ -x "$PG_BINDIR/initdb" ] && unshare -m --propagation private true 2>/dev/null; then
+	fixture_clean_env
+	fixture_start good mitm
+	trap 'servers_stop; rm -rf "$T"; dpkg -P pgverify >/dev/null 2>&1; rm -rf "$work"' EXIT
+	printf 'sslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/deb.conf"
+	Q="SELECT 'ssl=' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+	export PGVERIFY_CONFIG=$T/deb.conf PGCONNECT_TIMEOUT=10
+	form() { # form NAME COMMAND...: COMMAND's psql to the good server, then the forged one
+		local name=$1
+		shift
+		check "$name: the good server, verified" "$("$@" psql -XAtq -c "$Q" "$(at "$P_GOOD")" 2>&1)" "^ssl=true$"
+		check "$name: the forged server, refused" "$("$@" psql -XAtq -c "$Q" "$(at "$P_MITM")" 2>&1)" "certificate verify failed"
+	}
+	check "control: without pgverify psql accepts the forged server" \
+		"$(psql -XAtq -c "$Q" "$(at "$P_MITM")" 2>&1)" "^ssl=true$"
+	form "LD_PRELOAD=libpgverify.so.0" env LD_PRELOAD=libpgverify.so.0
+	form "pgverify exec" /usr/bin/pgverify exec
+	form "pgverify enable's drop-in" env "$(/usr/bin/pgverify enable --dry-run myapp | sed -n 's/^Environment=//p')"
+	mkdir "$T/etc" && cp -a /etc/. "$T/etc/" && echo libpgverify.so.0 >"$T/etc/ld.so.preload"
+	in_preloaded() { unshare -m --propagation private sh -c 'mount --bind "$1" /etc && shift && exec "$@"' sh "$T/etc" "$@"; }
+	form "/etc/ld.so.preload naming libpgverify.so.0" in_preloaded env
+	check "pgverify status in that namespace: host-wide" "$(in_preloaded /usr/bin/pgverify status 2>&1)" \
+		"host-wide \(/etc/ld.so.preload\): libpgverify.so.0"
+	unset PGVERIFY_CONFIG
+else
+	for n in 1 2 3 4 5 6 7 8 9 10; do skip "documented preload forms against real servers ($n)" "no PostgreSQL server binaries or no unshare -m"; done
+fi
 # The documented audit setup for one service: its directory, a record per
 # connection, the package's logrotate entry moving the file away, the next
 # record in a new file, and pgverify report reading both (one gzip'd).
