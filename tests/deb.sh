@@ -4,7 +4,9 @@
 # .ci/run as root after the test suites; prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/tests/lib/tap.sh"
+# The fixture (servers on loopback for the preload forms) brings tap.sh.
+abs_top_srcdir=$top abs_top_builddir=$top/_build
+. "$top/tests/lib/fixture.sh"
 [ "$(id -u)" = 0 ] || skip_all "installing a package needs root"
 export DEBIAN_FRONTEND=noninteractive
 dpkg-query -W -f='${Status}' debhelper 2>/dev/null | grep -q "ok installed" ||
@@ -33,6 +35,10 @@ check "pgverify exec preloads the installed library" \
 	"$(env -u LD_PRELOAD /usr/bin/pgverify exec sh -c 'echo "$LD_PRELOAD"' 2>&1)" "^${lib}$"
 # The snapshot bundle is installed, not as a conffile, so that a fresh
 # install verifies RDS endpoints with no download.
+check "the per-region files the shipped rules use are split from it" \
+	"$(ls /etc/pgverify/rds | wc -l; /usr/bin/pgverify bundle /etc/pgverify/rds/us-east-1.pem | head -n 1)" \
+	"^3[0-9]
+/etc/pgverify/rds/us-east-1.pem: [0-9]+ certificates, 0 expired"
 check "the RDS bundle snapshot is installed as the bundle in use" \
 	"$(cmp /usr/share/pgverify/rds-global-bundle.pem /etc/pgverify/rds-global-bundle.pem && echo same)" "^same$"
 check "the bundle is not a conffile (pgverify bundle --update replaces it)" \
@@ -44,7 +50,7 @@ check "pgverify check reports the package snapshot" "$(env -u PGVERIFY_CONFIG /u
 check "the installed library raises a connection to the installed bundle" \
 	"$(env -u PGVERIFY_CONFIG PGVERIFY_LOG=info LD_PRELOAD="$lib" psql -XAtq -c "SELECT 1" \
 		"host=db1.abc123.us-east-1.rds.amazonaws.com hostaddr=127.0.0.1 port=1 connect_timeout=2" 2>&1)" \
-	"pgverify: db1.abc123.us-east-1.rds.amazonaws.com \(hostaddr 127.0.0.1\): sslmode prefer -> verify-full, sslrootcert /etc/pgverify/rds-global-bundle.pem"
+	"pgverify: db1.abc123.us-east-1.rds.amazonaws.com \(hostaddr 127.0.0.1\): sslmode prefer -> verify-full, sslrootcert /etc/pgverify/rds/us-east-1.pem \(rule \*.rds.amazonaws.com\)"
 # Every documented preload form, literally: the README's LD_PRELOAD line
 # (the bare soname) and the drop-in pgverify enable writes.
 check "the README's LD_PRELOAD=libpgverify.so.0 preloads the installed library" \
@@ -68,8 +74,6 @@ ls: cannot access '/etc/systemd/system/timers.target.wants/pgverify-update.timer
 # pgverify exec, the drop-in of pgverify enable, and the soname as a line of
 # /etc/ld.so.preload (in a mount namespace: the machine's /etc is never
 # written).  Without pgverify the same psql accepts the forged server.
-abs_top_srcdir=$top abs_top_builddir=$top/_build
-. "$top/tests/lib/fixture.sh"
 if [ -x "$PG_BINDIR/initdb" ] && unshare -m --propagation private true 2>/dev/null; then
 	fixture_clean_env
 	fixture_start good mitm
@@ -134,5 +138,5 @@ check "the package installs again over an updated bundle" "$(dpkg -i "$deb" 2>&1
 check "an updated bundle is not overwritten by the package" "$(sha256sum </etc/pgverify/rds-global-bundle.pem)" "^${before%% *}"
 check "pgverify check no longer calls it the snapshot" "$(env -u PGVERIFY_CONFIG /usr/bin/pgverify check 2>&1 | grep -c 'package snapshot')" "^0$"
 dpkg -P pgverify >/dev/null 2>&1
-check "purge removes the bundle the package managed" "$(ls /etc/pgverify/rds-global-bundle.pem /var/lib/pgverify 2>&1 | grep -c 'No such file')" "^2$"
+check "purge removes the bundle the package managed, and its region files" "$(ls /etc/pgverify/rds-global-bundle.pem /etc/pgverify/rds /var/lib/pgverify 2>&1 | grep -c 'No such file')" "^3$"
 tap_done
