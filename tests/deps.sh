@@ -3,7 +3,7 @@
 # Installs nothing that is already there; needs root (or sudo) otherwise.
 set -e
 PKGS="build-essential autoconf automake libtool pkg-config binutils util-linux iproute2 strace \
-openssl groff-base python3 python3-psycopg2 python3-psycopg php-cli php-pgsql libnss-pgsql2 odbc-postgresql unixodbc valgrind libpq-dev libssl-dev libconfig-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev postgresql postgresql-client patchelf"
+openssl groff-base python3 python3-psycopg2 python3-psycopg php-cli php-pgsql libnss-pgsql2 odbc-postgresql unixodbc valgrind libpq-dev libssl-dev libconfig-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev libcmocka-dev postgresql postgresql-client patchelf"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
