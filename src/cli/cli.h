@@ -16,13 +16,17 @@ struct cli_opts {
 	const char *split;   /* --split DIR (bundle) */
 	const char *install; /* --install DEST (bundle) */
 	const char *to;	     /* --to CA_ID (rotation) */
-	const char *aws;     /* --aws FILE (rotation) */
 	int update;	     /* --update (bundle) */
 	const char *from;    /* --from URL|FILE (bundle --update) */
 	long timeout; /* --timeout SECONDS (bundle --update), 0: default */
 	int force;    /* --force (bundle --install/--update) */
 	int dry_run;  /* --dry-run (bundle --install/--update) */
 	int first;    /* index of the first operand */
+
+	/* rotation: each --aws FILE and --audit FILE (cli_opts_free()) */
+	const char **aws, **audit;
+	size_t naws, naudit;
+	int long_form; /* --long */
 };
 
 /* What a subcommand accepts beyond -c and -h. */
@@ -30,7 +34,7 @@ enum {
 	CLI_JSON = 1,
 	CLI_SPLIT = 2,
 	CLI_INSTALL = 4,
-	CLI_ROTATION = 8, /* --to, --aws */
+	CLI_ROTATION = 8, /* --to, --aws, --audit, --long */
 	CLI_UPDATE = 16	  /* --update, --from, --timeout */
 };
 
@@ -41,6 +45,9 @@ enum {
  */
 int cli_options(int argc, char **argv, const char *usage, int allowed,
 		struct cli_opts *o, int *status);
+
+/* Release the lists cli_options() made (--aws, --audit). */
+void cli_opts_free(struct cli_opts *o);
 
 /* Load -c FILE, else what the shim loads; NULL after printing why. */
 pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen);
