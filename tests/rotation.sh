@@ -46,7 +46,12 @@ print(h["ca_id"], h["rds_region"], " ".join("%s=%s" % (c["id"], c["trusted"]) fo
 
 # --- rotation over host names ---------------------------------------------------------
 out=$(run rotation -c "$T/noecc.conf" "$PGV_NAME")
-check "rotation: the bundle and the ids it trusts for the region" "$out" \
+check "rotation: one line per endpoint under a header; no CA id known, said so, exit 0" "$out" \
+	"^NAME  ENDPOINT +CA  STATUS   +DETAIL
+-     $PGV_NAME  -   unknown    CA id not known \(--aws or --to CA_ID names it\); trusted for us-east-1: rds-ca-rsa2048-g1, rds-ca-rsa4096-g1
+1 endpoint: 0 ready, 1 with no CA id known
+exit=0$"
+check "rotation --long: the bundle and the ids it trusts for the region" "$(run rotation -c "$T/noecc.conf" --long "$PGV_NAME")" \
 	"^$PGV_NAME
   bundle     $T/pki/rds-noecc.pem
   us-east-1  rds-ca-rsa2048-g1 trusted until 20[0-9-]+
@@ -54,27 +59,39 @@ check "rotation: the bundle and the ids it trusts for the region" "$out" \
              rds-ca-ecc384-g1 NOT in the bundle
   change to  rds-ca-rsa2048-g1: ready
   change to  rds-ca-rsa4096-g1: ready
-  change to  rds-ca-ecc384-g1: NOT READY: the bundle has no valid root for it in this region
+  change to  rds-ca-ecc384-g1: would break: the bundle has no valid root for it in this region
+  status     unknown
+1 endpoint: 0 ready, 1 with no CA id known
 exit=0$"
-check "rotation --to rds-ca-ecc384-g1: not ready, exit 1" "$(run rotation -c "$T/noecc.conf" --to rds-ca-ecc384-g1 "$PGV_NAME")" \
-	"  change to  rds-ca-ecc384-g1: NOT READY(.|
+out=$(run rotation -c "$T/noecc.conf" --to rds-ca-ecc384-g1 "$PGV_NAME")
+check "rotation --to rds-ca-ecc384-g1: NOT READY, the bundle to update named, exit 1" "$out" \
+	" NOT READY  rds-ca-ecc384-g1 \(--to\) is not trusted for us-east-1; update the bundle: pgverify bundle -c $T/noecc.conf --update $T/pki/rds-noecc.pem
+1 endpoint: 0 ready, 1 NOT READY
+exit=1$"
+check "rotation --long --to rds-ca-ecc384-g1: the change NOT READY" "$(run rotation -c "$T/noecc.conf" --long --to rds-ca-ecc384-g1 "$PGV_NAME")" \
+	"  change to  rds-ca-ecc384-g1: NOT READY: the bundle has no valid root for it in this region
+  status     NOT READY: rds-ca-ecc384-g1 \(--to\) is not trusted for us-east-1
+  fix        update the bundle: pgverify bundle -c $T/noecc.conf --update $T/pki/rds-noecc.pem
+(.|
 )*exit=1$"
 check "rotation --to rds-ca-rsa4096-g1: ready, exit 0" "$(run rotation -c "$T/noecc.conf" --to rds-ca-rsa4096-g1 "$PGV_NAME")" \
-	"  change to  rds-ca-rsa4096-g1: ready
+	" ready      rds-ca-rsa4096-g1 trusted until 20[0-9-]+
+1 endpoint: 1 ready
 exit=0$"
 check "rotation --to with the full bundle: ECC384 ready" "$(run rotation -c "$T/all.conf" --to rds-ca-ecc384-g1 "$PGV_NAME")" \
-	"  change to  rds-ca-ecc384-g1: ready
+	" ready      rds-ca-ecc384-g1 trusted until 20[0-9-]+
+1 endpoint: 1 ready
 exit=0$"
-check "rotation: another region's ids" "$(run rotation -c "$T/noecc.conf" db.x.eu-west-1.rds.amazonaws.com)" \
+check "rotation --long: another region's ids" "$(run rotation -c "$T/noecc.conf" --long db.x.eu-west-1.rds.amazonaws.com)" \
 	"  eu-west-1  rds-ca-rsa2048-g1 trusted until 20[0-9-]+
              rds-ca-rsa4096-g1 NOT in the bundle
              rds-ca-ecc384-g1 NOT in the bundle"
-check "rotation: a host that is no RDS endpoint is not ready" "$(run rotation -c "$T/noecc.conf" db.example.com)" \
-	"^db.example.com
-  NOT READY  not an RDS endpoint \(<name>.<id>.<region>.rds.amazonaws.com\)
+check "rotation: a host that is no RDS endpoint is NOT READY" "$(run rotation -c "$T/noecc.conf" db.example.com)" \
+	"^-     db.example.com  -   NOT READY  not an RDS endpoint \(<name>.<id>.<region>.rds.amazonaws.com\)
+1 endpoint: 0 ready, 1 NOT READY
 exit=1$"
 check "rotation: an address that is no DNS name adds no option (quotes stay in the name)" \
-	"$(run rotation -c "$T/noecc.conf" "x' sslrootcert='$T/pki/rds-all.pem' host='$PGV_NAME")" \
+	"$(run rotation -c "$T/noecc.conf" "x' sslmode=disable host='$PGV_NAME")" \
 	"NOT READY  not an RDS endpoint(.|
 )*exit=1$"
 check "rotation: --to takes an RDS CA id only" "$(run rotation -c "$T/noecc.conf" --to rds-ca-9999 "$PGV_NAME")" \
@@ -82,49 +99,261 @@ check "rotation: --to takes an RDS CA id only" "$(run rotation -c "$T/noecc.conf
 )*exit=2$"
 check "rotation: no endpoint is a usage error" "$(run rotation -c "$T/noecc.conf")" "^usage: pgverify rotation(.|
 )*exit=2$"
+check "rotation: a file given where an ENDPOINT goes (--audit a b) is a usage error" \
+	"$(run rotation -c "$T/noecc.conf" --audit /dev/null "$T/audit.log" "$PGV_NAME")" \
+	"^pgverify rotation: an ENDPOINT is a host name, not a file: each --aws and each --audit names one file
+usage: pgverify rotation(.|
+)*exit=2$"
 
 # --- rotation over aws rds describe-db-instances output -------------------------------
+# The fixtures' certificates that should be valid expire in 2099 and the
+# expired ones expired in 2024 and 2025: the verdicts do not move with the date.
 out=$(run rotation -c "$T/noecc.conf" --aws "$FIX/describe-db-instances.json")
-check "rotation --aws: app-prod is ready for its current CA" "$out" \
-	"app-prod.abc123xyz789.us-east-1.rds.amazonaws.com \(app-prod\)
-(.|
-)*  current    rds-ca-rsa2048-g1, server certificate valid till 2027-03-04T10:15:00\+00:00: ready
+check "rotation --aws: a header and one line per PostgreSQL instance, then the summary" "$out" \
+	"^NAME      ENDPOINT                                           CA                 STATUS     DETAIL
+app-prod  app-prod.abc123xyz789.us-east-1.rds.amazonaws.com  rds-ca-rsa2048-g1  ready      rds-ca-rsa2048-g1 trusted until 20[0-9-]+; server certificate valid till 2099-03-04
+reports   reports.abc123xyz789.us-east-1.rds.amazonaws.com   rds-ca-ecc384-g1   NOT READY  rds-ca-ecc384-g1 is not trusted for us-east-1; fix: aws rds modify-db-instance --db-instance-identifier reports --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately --region us-east-1
+legacy    legacy.abc123xyz789.us-east-1.rds.amazonaws.com    rds-ca-2019        NOT READY  rds-ca-2019 is not trusted for us-east-1; server certificate expired 2024-08-22; fix: aws rds modify-db-instance --db-instance-identifier legacy --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately --region us-east-1
+batch     batch.abc123xyz789.us-east-1.rds.amazonaws.com     rds-ca-rsa2048-g1  NOT READY  server certificate expired 2025-06-30; renew the server certificate: aws rds modify-db-instance --db-instance-identifier batch --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately --region us-east-1
+eu-app    eu-app.def456uvw012.eu-west-1.rds.amazonaws.com    rds-ca-rsa2048-g1  ready      rds-ca-rsa2048-g1 trusted until 20[0-9-]+; server certificate valid till 2099-01-15
+5 instances: 2 ready, 3 NOT READY
+skipped 3 instances of other engines \(mysql 2, aurora-mysql 1\)
+left out 1 instance without an endpoint \(not yet available\)
+exit=1$"
+check_not "rotation --aws: the MySQL instances get no line of their own" "$out" "^(shop|wiki-1) "
+check "rotation --aws: the columns line up" \
+	"$(printf '%s\n' "$out" | sed -n '1,6p' | awk '{ print index($0, " " $2 " "), index($0, " " $3 " "), index($0, " " $4 " ") }' | sort -u)" \
+	"^10 61 80$"
+
+# A server certificate's ValidTill alone decides: the same instance, past and future.
+one() { printf '{"DBInstances": [{"DBInstanceIdentifier": "%s", "Engine": "%s", "Endpoint": {"Address": "%s.abc123xyz789.us-east-1.rds.amazonaws.com", "Port": 5432}, "CACertificateIdentifier": "%s", "CertificateDetails": {"CAIdentifier": "%s", "ValidTill": "%s"}}]}\n' \
+	"$1" "$2" "$1" "$3" "$3" "$4"; }
+one old postgres rds-ca-rsa4096-g1 2001-02-03T04:05:06Z >"$T/expired.json"
+one new postgres rds-ca-rsa4096-g1 2099-02-03T04:05:06.123Z >"$T/valid.json"
+check "rotation: an expired server certificate is NOT READY, with its date; exit 1" \
+	"$(run rotation -c "$T/noecc.conf" --aws "$T/expired.json")" \
+	"^old   old.abc123xyz789.us-east-1.rds.amazonaws.com  rds-ca-rsa4096-g1  NOT READY  server certificate expired 2001-02-03; renew the server certificate: aws rds modify-db-instance --db-instance-identifier old --ca-certificate-identifier rds-ca-rsa4096-g1 --apply-immediately --region us-east-1
+1 instance: 0 ready, 1 NOT READY
+exit=1$"
+check "rotation: the same instance with a certificate valid till 2099 is ready; exit 0" \
+	"$(run rotation -c "$T/noecc.conf" --aws "$T/valid.json")" \
+	"^new   new.abc123xyz789.us-east-1.rds.amazonaws.com  rds-ca-rsa4096-g1  ready      rds-ca-rsa4096-g1 trusted until 20[0-9-]+; server certificate valid till 2099-02-03
+1 instance: 1 ready
+exit=0$"
+one shop mysql rds-ca-2019 2001-02-03T04:05:06Z >"$T/mysql.json"
+check "rotation: a MySQL instance alone is skipped and counted, not NOT READY; exit 0" \
+	"$(run rotation -c "$T/noecc.conf" --aws "$T/mysql.json")" \
+	"^0 instances: 0 ready
+skipped 1 instance of other engines \(mysql 1\)
+exit=0$"
+
+# 200 instances, every tenth still on rds-ca-2019: still one line each.
+{
+	echo '{"DBInstances": ['
+	for i in $(seq 1 200); do
+		ca=rds-ca-rsa2048-g1
+		[ $((i % 10)) = 0 ] && ca=rds-ca-2019
+		[ "$i" = 1 ] || echo ','
+		printf '{"DBInstanceIdentifier": "db-%03d", "Engine": "postgres", "Endpoint": {"Address": "db-%03d.abc123xyz789.us-east-1.rds.amazonaws.com"}, "CACertificateIdentifier": "%s", "CertificateDetails": {"CAIdentifier": "%s", "ValidTill": "2099-01-01T00:00:00+00:00"}}' "$i" "$i" "$ca" "$ca"
+	done
+	echo ']}'
+} >"$T/200.json"
+out=$(run rotation -c "$T/noecc.conf" --aws "$T/200.json")
+check "rotation: 200 instances give at most 210 lines" "$(printf '%s\n' "$out" | wc -l | awk '$1 >= 202 && $1 <= 210 { print "lines ok" }')" "^lines ok$"
+check "rotation: 200 instances, 20 NOT READY, each with its command on its line" \
+	"$(printf '%s\n' "$out" | grep -c '^db-[0-9]*0 .* NOT READY  rds-ca-2019 is not trusted for us-east-1; fix: aws rds modify-db-instance --db-instance-identifier db-[0-9]*0 ')
+$(printf '%s\n' "$out" | tail -2)" "^20
+200 instances: 180 ready, 20 NOT READY
+exit=1$"
+
+check "rotation --long --aws: app-prod's detail, the changes from its CA" \
+	"$(run rotation -c "$T/noecc.conf" --long --aws "$FIX/describe-db-instances.json")" \
+	"^app-prod.abc123xyz789.us-east-1.rds.amazonaws.com \(app-prod\)
+  bundle     $T/pki/rds-noecc.pem
+  us-east-1  rds-ca-rsa2048-g1 trusted until 20[0-9-]+
+             rds-ca-rsa4096-g1 trusted until 20[0-9-]+
+             rds-ca-ecc384-g1 NOT in the bundle
+  current    rds-ca-rsa2048-g1, server certificate valid till 2099-03-04T10:15:00\+00:00: ready
   change to  rds-ca-rsa4096-g1: ready
-  change to  rds-ca-ecc384-g1: NOT READY"
-check "rotation --aws: reports, on ECC384, is not ready for its current CA" "$out" \
-	"\(reports\)
+  change to  rds-ca-ecc384-g1: would break: the bundle has no valid root for it in this region
+  status     ready
+reports.abc123xyz789.us-east-1.rds.amazonaws.com \(reports\)
 (.|
-)*  current    rds-ca-ecc384-g1, server certificate valid till 2026-12-20T08:00:00\+00:00: NOT READY"
-check "rotation --aws: legacy, still on rds-ca-2019, is not ready" "$out" \
-	"  current    rds-ca-2019, server certificate valid till 2024-08-22T17:08:50\+00:00: NOT READY"
-check "rotation --aws: eu-app is judged against eu-west-1's roots" "$out" \
-	"\(eu-app\)
+)*  current    rds-ca-ecc384-g1, server certificate valid till 2099-12-20T08:00:00\+00:00: NOT READY
+(.|
+)*  status     NOT READY: rds-ca-ecc384-g1 is not trusted for us-east-1
+  fix        aws rds modify-db-instance --db-instance-identifier reports --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately --region us-east-1
+(.|
+)*^eu-app.def456uvw012.eu-west-1.rds.amazonaws.com \(eu-app\)
   bundle     $T/pki/rds-noecc.pem
   eu-west-1  rds-ca-rsa2048-g1 trusted until 20[0-9-]+
              rds-ca-rsa4096-g1 NOT in the bundle
              rds-ca-ecc384-g1 NOT in the bundle
-  current    rds-ca-rsa2048-g1, server certificate valid till 2027-01-15T12:00:00\+00:00: ready"
-check "rotation --aws: an instance without an endpoint is left out, said so; exit 1" "$out" \
-	"^pgverify rotation: 1 described without an endpoint \(not yet available\), left out
+  current    rds-ca-rsa2048-g1, server certificate valid till 2099-01-15T12:00:00\+00:00: ready
+(.|
+)*^5 instances: 2 ready, 3 NOT READY
 (.|
 )*exit=1$"
-check "rotation --aws with the full bundle: only legacy (rds-ca-2019) fails" \
-	"$("$PGV" rotation -c "$T/all.conf" --json --aws "$FIX/describe-db-instances.json" 2>/dev/null | python3 -c '
+check "rotation --aws with the full bundle: legacy (rds-ca-2019) and batch (expired) fail" \
+	"$("$PGV" rotation -c "$T/all.conf" --json --aws "$FIX/describe-db-instances.json" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-print(d["ok"], " ".join("%s=%s" % (e["instance"], e["current"]["ready"]) for e in d["endpoints"]))')" \
-	"^False app-prod=True reports=True legacy=False eu-app=True$"
+print(d["ok"], " ".join("%s=%s" % (e["name"], e["status"]) for e in d["instances"]))
+print(d["summary"])
+print(next(e for e in d["instances"] if e["name"] == "legacy")["fix"])')" \
+	"^False app-prod=ready reports=ready legacy=not ready batch=not ready eu-app=ready
+\{'ready': 3, 'not_ready': 2, 'unknown': 0, 'other_engines_skipped': 3, 'other_engines': \[\{'engine': 'mysql', 'count': 2\}, \{'engine': 'aurora-mysql', 'count': 1\}\], 'without_endpoint': 1, 'expired_cas': \[\]\}
+\{'action': 'modify', 'command': 'aws rds modify-db-instance --db-instance-identifier legacy --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately --region us-east-1'\}$"
+check "rotation --json is valid JSON" "$("$PGV" rotation -c "$T/noecc.conf" --json --aws "$FIX/describe-db-instances.json" | json_ok)" "^valid JSON$"
+
+# --- describe-db-clusters: the CA of a Multi-AZ DB cluster, of each Aurora instance -----------
 check "rotation --aws, describe-db-clusters: the cluster endpoint and its CA" \
 	"$(run rotation -c "$T/noecc.conf" --aws "$FIX/describe-db-clusters.json")" \
-	"aurora-main.cluster-abc123xyz789.us-east-1.rds.amazonaws.com \(aurora-main\)
-(.|
-)*  current    rds-ca-rsa4096-g1, server certificate valid till 2027-05-01T00:00:00\+00:00: ready
-(.|
-)*exit=0$"
-check "rotation --json is valid JSON" "$("$PGV" rotation -c "$T/noecc.conf" --json --aws "$FIX/describe-db-instances.json" 2>/dev/null | json_ok)" "^valid JSON$"
+	"^aurora-main  aurora-main.cluster-abc123xyz789.us-east-1.rds.amazonaws.com  rds-ca-rsa4096-g1  ready      rds-ca-rsa4096-g1 trusted until 20[0-9-]+; server certificate valid till 2099-05-01
+ledger       ledger.cluster-abc123xyz789.us-east-1.rds.amazonaws.com       rds-ca-2019        NOT READY  rds-ca-2019 is not trusted for us-east-1; server certificate expired 2024-08-22; fix: aws rds modify-db-cluster --db-cluster-identifier ledger --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately --region us-east-1
+2 instances: 1 ready, 1 NOT READY
+skipped 1 instance of other engines \(aurora-mysql 1\)
+exit=1$"
+printf 'sslrootcert = "%s";\n' "$T/pki/rds2048.pem" >"$T/only2048.conf"
+check "rotation: an Aurora cluster's CA is changed on each of its instances" \
+	"$(run rotation -c "$T/only2048.conf" --aws "$FIX/describe-db-clusters.json")" \
+	"^aurora-main .* NOT READY  rds-ca-rsa4096-g1 is not trusted for us-east-1; fix: aws rds modify-db-instance --db-instance-identifier aurora-main-1 --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately --region us-east-1 && aws rds modify-db-instance --db-instance-identifier aurora-main-2 --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately --region us-east-1$"
+printf 'sslrootcert = "%s";\n' "$T/pki/rdseu2048.pem" >"$T/euonly.conf"
+check "rotation: a bundle that trusts no CA of the region: update it" \
+	"$(run rotation -c "$T/euonly.conf" --aws "$FIX/describe-db-clusters.json")" \
+	"^ledger .* NOT READY  rds-ca-2019 is not trusted for us-east-1; server certificate expired 2024-08-22; update the bundle: pgverify bundle -c $T/euonly.conf --update $T/pki/rdseu2048.pem$"
+printf '{"DBInstances": [{"DBInstanceIdentifier": "x$(reboot)", "Engine": "postgres", "Endpoint": {"Address": "x.abc123xyz789.us-east-1.rds.amazonaws.com"}, "CACertificateIdentifier": "rds-ca-2019"}]}\n' >"$T/odd.json"
+check "rotation: a name that is no plain word is quoted in the command" \
+	"$(run rotation -c "$T/noecc.conf" --aws "$T/odd.json")" \
+	"--db-instance-identifier 'x\\\$\(reboot\)' --ca-certificate-identifier"
+
+# --- describe-certificates: each CA id's ValidTill ---------------------------------------
+out=$(run rotation -c "$T/all.conf" --long --aws "$FIX/describe-db-instances.json" --aws "$FIX/describe-certificates.json")
+check "rotation --aws describe-certificates: --long names each CA's ValidTill" "$out" \
+	"^app-prod.abc123xyz789(.|
+)*  current    rds-ca-rsa2048-g1 \(CA valid till 2061-05-25\), server certificate valid till 2099-03-04T10:15:00\+00:00: ready
+  change to  rds-ca-rsa4096-g1 \(CA valid till 2121-05-25\): ready
+  change to  rds-ca-ecc384-g1 \(CA valid till 2121-05-25\): ready"
+check "rotation --aws describe-certificates: legacy's CA expired per AWS" "$out" \
+	"  current    rds-ca-2019 \(CA expired 2024-08-22\), server certificate valid till 2024-08-22T17:08:50\+00:00: NOT READY"
+check "rotation --aws describe-certificates: the summary warns about the expired CA id" "$out" \
+	"^warning: CA rds-ca-2019 expired 2024-08-22 \(describe-certificates\); 1 instance is still on it
+exit=1$"
+check "rotation --aws describe-certificates with an ENDPOINT and --to" \
+	"$(run rotation -c "$T/all.conf" --long --to rds-ca-ecc384-g1 --aws "$FIX/describe-certificates.json" "$PGV_NAME")" \
+	"  change to  rds-ca-ecc384-g1 \(CA valid till 2121-05-25\): ready
+  status     ready
+1 endpoint: 1 ready
+warning: CA rds-ca-2019 expired 2024-08-22 \(describe-certificates\)
+exit=0$"
+check "rotation --json: describe-certificates' ValidTill, and the expired CA ids" \
+	"$("$PGV" rotation -c "$T/all.conf" --json --aws "$FIX/describe-db-instances.json" --aws "$FIX/describe-certificates.json" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["instances"][0]["current"]["ca_valid_till"], d["summary"]["expired_cas"])')" \
+	"^2061-05-25T23:34:57\+00:00 \[\{'id': 'rds-ca-2019', 'valid_till': '2024-08-22T17:08:50\+00:00', 'instances': 1\}\]$"
 echo '{"DBInstances": [ {"Endpoint": ' >"$T/broken.json"
 check "rotation --aws: a broken file says where" "$(run rotation -c "$T/noecc.conf" --aws "$T/broken.json")" \
 	"^pgverify rotation: $T/broken.json:[0-9]+: .*
+exit=2$"
+echo '{"Items": []}' >"$T/other.json"
+check "rotation --aws: JSON of something else is refused" "$(run rotation -c "$T/noecc.conf" --aws "$T/200.json" --aws "$T/other.json")" \
+	"^pgverify rotation: $T/other.json: no DBInstances, DBClusters or Certificates(.|
+)*exit=2$"
+
+# --- --audit: the programs seen connecting whose trust would not survive -----------------
+# A record as the shim writes it; $1 program, $2 host connected to, $3 mode,
+# $4 decision, $5 sslrootcert_before (or null), $6 sslrootcert, $7 user, $8 unit.
+rec() {
+	printf '{"time":"2026-12-01T10:00:00Z","pid":4242,"program":"%s","hostname":"web1","uid":1000,"user":%s,"unit":%s,"application_name":null,"hosts":["%s"],"hostaddrs":null,"port":"5432","mode":"%s","decision":"%s","sslmode_before":"verify-full","sslmode_after":"verify-full","sslrootcert_before":%s,"sslrootcert":"%s","outcome":"connected","error":null,"tls":true,"verified":true,"ca":null,"ca_id":null,"cert_not_after":null}\n' \
+		"$1" "$7" "$8" "$2" "$3" "$4" "$5" "$6"
+}
+APP=app-prod.abc123xyz789.us-east-1.rds.amazonaws.com
+OLD=$T/pki/rds2048.pem
+{
+	rec billing "$APP" report reported "\"$OLD\"" "$OLD" '"app"' '"billing.service"'
+	rec billing "$APP" report reported "\"$OLD\"" "$OLD" '"app"' '"billing.service"'
+	rec goodapp "$APP" enforce upgraded null "$T/pki/rds-all.pem" '"app"' null
+	rec remote "$(echo "$APP" | tr a-z A-Z)" enforce upgraded null /nonexistent/pgverify/ca.pem null '"cron.service"'
+	rec exempted "$APP" enforce left null "$OLD" '"app"' null
+	rec elsewhere db.abc123xyz789.us-east-1.rds.amazonaws.com report reported "\"$OLD\"" "$OLD" '"app"' null
+	echo 'not a record'
+} >"$T/audit.log"
+rec gzapp "$APP" report reported "\"$OLD\"" "$OLD" '"etl"' null | gzip >"$T/audit.log.1.gz"
+{
+	python3 -c 'import json, sys; print(json.dumps({"MESSAGE": "pgverify-audit: " + sys.argv[1], "SYSLOG_IDENTIFIER": "pgverify", "_HOSTNAME": "web1"}))' \
+		"$(rec journalapp "$APP" report reported "\"$OLD\"" "$OLD" '"svc"' '"journal.service"')"
+	python3 -c 'import json, sys; print(json.dumps({"MESSAGE": list(("pgverify-audit: " + sys.argv[1]).encode()), "_HOSTNAME": "web1"}))' \
+		"$(rec bytesapp "$APP" report reported "\"$OLD\"" "$OLD" '"svc"' null)"
+	echo '{"MESSAGE": "systemd: Started something", "_HOSTNAME": "web1"}'
+} >"$T/journal.json"
+one app-prod postgres rds-ca-rsa2048-g1 2099-03-04T10:15:00+00:00 >"$T/app.json"
+check "rotation --to rds-ca-rsa4096-g1 without --audit: app-prod ready" \
+	"$(run rotation -c "$T/all.conf" --to rds-ca-rsa4096-g1 --aws "$T/app.json")" " ready  (.|
+)*exit=0$"
+out=$(run rotation -c "$T/all.conf" --to rds-ca-rsa4096-g1 --aws "$T/app.json" --audit "$T/audit.log" --audit "$T/audit.log.1.gz" --audit "$T/journal.json")
+check "rotation --audit: the programs that pin a bundle without the CA are named, once each, under the instance; exit 1" "$out" \
+	"^app-prod  app-prod.abc123xyz789.us-east-1.rds.amazonaws.com  rds-ca-rsa2048-g1  NOT READY  4 programs seen connecting would break
+  billing \(user app, unit billing.service, on web1\): $OLD does not trust rds-ca-rsa4096-g1 for us-east-1
+  remote \(uid 1000, unit cron.service, on web1\): cannot tell: /nonexistent/pgverify/ca.pem is not readable on this host
+  gzapp \(user etl, on web1\): $OLD does not trust rds-ca-rsa4096-g1 for us-east-1
+  journalapp \(user svc, unit journal.service, on web1\): $OLD does not trust rds-ca-rsa4096-g1 for us-east-1
+  bytesapp \(user svc, on web1\): $OLD does not trust rds-ca-rsa4096-g1 for us-east-1
+1 instance: 0 ready, 1 NOT READY
+exit=1$"
+check_not "rotation --audit: a program whose bundle trusts the CA, an exempt connection and another host's are not named" "$out" \
+	"goodapp|exempted|elsewhere"
+check "rotation --audit --long: the programs under clients" \
+	"$(run rotation -c "$T/all.conf" --long --to rds-ca-rsa4096-g1 --aws "$T/app.json" --audit "$T/audit.log")" \
+	"  status     NOT READY: 1 program seen connecting would break
+  clients    billing \(user app, unit billing.service, on web1\): $OLD does not trust rds-ca-rsa4096-g1 for us-east-1
+             remote \(uid 1000, unit cron.service, on web1\): cannot tell: /nonexistent/pgverify/ca.pem is not readable on this host
+1 instance: 0 ready, 1 NOT READY"
+check "rotation --audit: without --to, the instance's own CA is what the bundles must hold" \
+	"$(run rotation -c "$T/all.conf" --aws "$T/app.json" --audit "$T/audit.log")" \
+	"^app-prod .* ready      rds-ca-rsa2048-g1 trusted until 20[0-9-]+; server certificate valid till 2099-03-04
+  remote \(uid 1000, unit cron.service, on web1\): cannot tell: /nonexistent/pgverify/ca.pem is not readable on this host
+1 instance: 1 ready
+exit=0$"
+check "rotation --audit --json: the programs, with their bundles" \
+	"$("$PGV" rotation -c "$T/all.conf" --json --to rds-ca-rsa4096-g1 --aws "$T/app.json" --audit "$T/audit.log" | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["instances"][0]["clients"]:
+    print(c["program"], c["user"], c["uid"], c["unit"], c["hostname"], c["bundle"], c["trusts"])')" \
+	"^billing app 1000 billing.service web1 $OLD False
+remote None 1000 cron.service web1 /nonexistent/pgverify/ca.pem None$"
+# The real AWS bundles: a program that pins the October 2023 bundle cannot
+# verify an instance of a region opened since (ca-west-1), whatever its CA id.
+SHARED=$abs_top_srcdir/../shared/fixtures
+if [ -r "$SHARED/rds-global-bundle.pem" ] && [ -r "$SHARED/rds-global-bundle-2026.pem" ]; then
+	printf 'sslrootcert = "%s";\n' "$SHARED/rds-global-bundle-2026.pem" >"$T/aws2026.conf"
+	CAW=calgary.abc123xyz789.ca-west-1.rds.amazonaws.com
+	printf '{"DBInstances": [{"DBInstanceIdentifier": "calgary", "Engine": "postgres", "Endpoint": {"Address": "%s"}, "CACertificateIdentifier": "rds-ca-rsa2048-g1", "CertificateDetails": {"CAIdentifier": "rds-ca-rsa2048-g1", "ValidTill": "2099-01-01T00:00:00Z"}}]}\n' "$CAW" >"$T/calgary.json"
+	{
+		rec pinned2023 "$CAW" report reported "\"$SHARED/rds-global-bundle.pem\"" "$SHARED/rds-global-bundle.pem" '"app"' null
+		rec current "$CAW" enforce upgraded null "$SHARED/rds-global-bundle-2026.pem" '"app"' null
+	} >"$T/calgary.log"
+	check "rotation, real AWS bundles: the 2026 bundle trusts ca-west-1; the program pinning the 2023 one does not" \
+		"$(run rotation -c "$T/aws2026.conf" --aws "$T/calgary.json" --audit "$T/calgary.log")" \
+		"^calgary  $CAW  rds-ca-rsa2048-g1  NOT READY  1 program seen connecting would break
+  pinned2023 \\(user app, on web1\\): $SHARED/rds-global-bundle.pem does not trust rds-ca-rsa2048-g1 for ca-west-1
+1 instance: 0 ready, 1 NOT READY
+exit=1$"
+	check "rotation --long, real AWS bundles: legacy on rds-ca-2019 is NOT READY, us-east-1's G1 roots trusted" \
+		"$(run rotation -c "$T/aws2026.conf" --long --aws "$FIX/describe-db-instances.json")" \
+		"^legacy.abc123xyz789.us-east-1.rds.amazonaws.com \\(legacy\\)
+  bundle     $SHARED/rds-global-bundle-2026.pem
+  us-east-1  rds-ca-rsa2048-g1 trusted until 2061-05-25
+             rds-ca-rsa4096-g1 trusted until 2121-05-25
+             rds-ca-ecc384-g1 trusted until 2121-05-25
+  current    rds-ca-2019, server certificate valid till 2024-08-22T17:08:50\\+00:00: NOT READY"
+else
+	skip "rotation, real AWS bundles: the 2026 bundle trusts ca-west-1; the program pinning the 2023 one does not" "no ../shared beside the tree"
+	skip "rotation --long, real AWS bundles: legacy on rds-ca-2019 is NOT READY, us-east-1's G1 roots trusted" "no ../shared beside the tree"
+fi
+check "rotation --audit of a file that cannot be read: exit 2" \
+	"$(run rotation -c "$T/all.conf" --aws "$T/app.json" --audit "$T/nonexistent.log")" \
+	"^pgverify rotation: cannot read $T/nonexistent.log: No such file or directory
 exit=2$"
 
 # --- bundle --update against a local HTTPS server ------------------------------------------
@@ -181,6 +410,11 @@ cp "$T/pki/rds-noecc.pem" "$DEST"
 "$PGV" bundle --split "$T/regions" "$DEST" >/dev/null
 printf 'sslrootcert = "%s";\nhosts = ( { match = "*.rds.amazonaws.com"; sslrootcert = "%s/{region}.pem"; } );\n' "$DEST" "$T/regions" >"$T/split.conf"
 check "before the update, us-east-1's file has no ECC384 root" "$(grep -c BEGIN "$T/regions/us-east-1.pem")" "^2$"
+check "rotation with a {region} rule: the bundle to update is the one the region files are split from" \
+	"$(run rotation -c "$T/split.conf" --to rds-ca-ecc384-g1 "$PGV_NAME")" \
+	"NOT READY  rds-ca-ecc384-g1 \\(--to\\) is not trusted for us-east-1; update the bundle: pgverify bundle -c $T/split.conf --update $DEST
+(.|
+)*exit=1$"
 check "update with a {region} rule: the region files are rewritten" "$(upd -c "$T/split.conf" --from "$URL/good.pem")" "exit=0$"
 check "after the update, us-east-1's file holds the ECC384 root" "$(grep -c BEGIN "$T/regions/us-east-1.pem")" "^3$"
 check "update --from FILE dropping an RDS CA: refused without --force" "$(upd --from "$T/pki/rds-noecc.pem")" \
@@ -196,7 +430,7 @@ sha=$(sha256sum <"$snap" | cut -d' ' -f1)
 check "the snapshot's SHA-256 is the manifest's" "$(grep '^sha256: ' "$abs_top_srcdir/data/rds-global-bundle.manifest")" "^sha256: $sha$"
 check "the snapshot's SHA-256 is the one pgverify check recognises" "$(grep -A1 'define PGVERIFY_SNAPSHOT_SHA256' "$abs_top_srcdir/src/cli/snapshot.h")" "\"$sha\""
 check "the snapshot holds the manifest's count, all valid G1 roots" \
-	"$("$PGV" bundle "$snap" | grep -c '\[CA\]$'; "$PGV" bundle "$snap" | grep -c EXPIRED; grep '^certificates: ' "$abs_top_srcdir/data/rds-global-bundle.manifest")" "^108
+	"$("$PGV" bundle --long "$snap" | grep -c '\[CA\]$'; "$PGV" bundle --long "$snap" | grep -c EXPIRED; grep '^certificates: ' "$abs_top_srcdir/data/rds-global-bundle.manifest")" "^108
 0
 certificates: 108$"
 check "pgverify check calls the snapshot the snapshot" \

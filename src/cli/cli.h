@@ -18,7 +18,6 @@ struct cli_opts {
 	const char *split;   /* --split DIR (bundle) */
 	const char *install; /* --install DEST (bundle) */
 	const char *to;	     /* --to CA_ID (rotation) */
-	const char *aws;     /* --aws FILE (rotation) */
 	int update;	     /* --update (bundle) */
 	const char *from;    /* --from URL|FILE (bundle --update) */
 	long timeout;	   /* --timeout SECONDS (bundle --update), 0: default */
@@ -29,6 +28,10 @@ struct cli_opts {
 	const char *host;    /* --host GLOB (report) */
 	int long_list;	     /* --long (bundle, rotation) */
 	int first;	     /* index of the first operand */
+
+	/* rotation: each --aws FILE and --audit FILE (cli_opts_free()) */
+	const char **aws, **audit;
+	size_t naws, naudit;
 };
 
 /* What a subcommand accepts beyond -c and -h. */
@@ -36,7 +39,7 @@ enum {
 	CLI_JSON = 1,
 	CLI_SPLIT = 2,
 	CLI_INSTALL = 4,
-	CLI_ROTATION = 8, /* --to, --aws */
+	CLI_ROTATION = 8, /* --to, --aws, --audit, --long */
 	CLI_UPDATE = 16,  /* --update, --from, --timeout */
 	CLI_REPORT = 32,  /* --since, --program, --host */
 	CLI_LONG = 64	  /* --long */
@@ -49,6 +52,9 @@ enum {
  */
 int cli_options(int argc, char **argv, const char *usage, int allowed,
 		struct cli_opts *o, int *status);
+
+/* Release the lists cli_options() made (--aws, --audit). */
+void cli_opts_free(struct cli_opts *o);
 
 /* Load -c FILE, else what the shim loads; NULL after printing why. */
 pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen);

@@ -18,6 +18,18 @@ static int seconds(const char *s, long *out)
 	return 0;
 }
 
+/* Append `item` to a list of option values; -1 out of memory. */
+static int append(const char ***list, size_t *n, const char *item)
+{
+	const char **grown = realloc(*list, (*n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -1;
+	grown[(*n)++] = item;
+	*list = grown;
+	return 0;
+}
+
 int cli_options(int argc, char **argv, const char *usage, int allowed,
 		struct cli_opts *o, int *status)
 {
@@ -36,6 +48,7 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 	    {"since", required_argument, NULL, 'S'},
 	    {"program", required_argument, NULL, 'P'},
 	    {"host", required_argument, NULL, 'H'},
+	    {"audit", required_argument, NULL, 'A'},
 	    {"long", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -56,8 +69,12 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 			o->install = optarg;
 		} else if (c == 't' && (allowed & CLI_ROTATION)) {
 			o->to = optarg;
-		} else if (c == 'a' && (allowed & CLI_ROTATION)) {
-			o->aws = optarg;
+		} else if (c == 'a' && (allowed & CLI_ROTATION) &&
+			   append(&o->aws, &o->naws, optarg) == 0) {
+			/* one more --aws FILE */
+		} else if (c == 'A' && (allowed & CLI_ROTATION) &&
+			   append(&o->audit, &o->naudit, optarg) == 0) {
+			/* one more --audit FILE */
 		} else if (c == 'u' && (allowed & CLI_UPDATE)) {
 			o->update = 1;
 		} else if (c == 'f' && (allowed & CLI_UPDATE)) {
@@ -75,7 +92,7 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 			o->program = optarg;
 		} else if (c == 'H' && (allowed & CLI_REPORT)) {
 			o->host = optarg;
-		} else if (c == 'L' && (allowed & CLI_LONG)) {
+		} else if (c == 'L' && (allowed & (CLI_LONG | CLI_ROTATION))) {
 			o->long_list = 1;
 		} else if (c == 'h') {
 			if (cli_help_of(argv[0]))
@@ -95,6 +112,14 @@ int cli_options(int argc, char **argv, const char *usage, int allowed,
 	}
 	o->first = optind;
 	return optind;
+}
+
+void cli_opts_free(struct cli_opts *o)
+{
+	free(o->aws);
+	free(o->audit);
+	o->aws = o->audit = NULL;
+	o->naws = o->naudit = 0;
 }
 
 pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen)

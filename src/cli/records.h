@@ -1,26 +1,33 @@
 /*
- * Reading audit records: the shim's JSON lines, or `journalctl -o json`
- * output whose MESSAGE carries them (audit = "syslog"), plain or gzip'd
- * (logrotate's compress), from a file or standard input.
+ * Audit records as the shim writes them (audit = FILE or "syslog"), read
+ * back by the commands that summarise them (records.c).
  */
 #ifndef PGV_CLI_RECORDS_H
 #define PGV_CLI_RECORDS_H
 
 #include <jansson.h>
-
-struct records_count {
-	long records; /* handed to the callback */
-	long skipped; /* lines that are no audit record */
-};
+#include <stddef.h>
 
 /*
- * Call `fn` with each record of `path` ("-": standard input), in order;
- * `fn` returns 0, or -1 to stop (out of memory).  0, or -1 with why in
- * `err` (the file cannot be read or is damaged, or `fn` stopped); the
- * records before the problem have been handed to `fn`.
+ * Called once per record, in the order of the file.  `record` is a JSON
+ * object with at least "decision" (a string) and "pid" (an integer); it is
+ * borrowed: json_incref() it to keep it past the call.  Return 0 to go on;
+ * anything else stops the reading and is what records_read() returns.
  */
-int records_read(const char *path, int (*fn)(const json_t *record, void *arg),
-		 void *arg, struct records_count *count, char *err,
-		 size_t errlen);
+typedef int (*records_fn)(json_t *record, void *arg);
+
+/*
+ * Read the audit records of `path` ("-": standard input), one JSON object
+ * per line, compressed with gzip or not (zlib reads both, whatever the
+ * name), or `journalctl -o json` output, whose entries carry a record in
+ * MESSAGE after "pgverify-audit: " (other programs' entries are passed
+ * over).  Lines that are neither (not JSON, not a record) are counted in
+ * `*skipped` when it is not NULL.
+ *
+ * Returns 0 at the end of the file, the callback's value if it stopped
+ * the reading, or -1 with `err` set when the file cannot be opened or read.
+ */
+int records_read(const char *path, records_fn each, void *arg, long *skipped,
+		 char *err, size_t errlen);
 
 #endif

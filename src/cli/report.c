@@ -258,7 +258,7 @@ static int add_ca(struct group *g, const json_t *r)
 	return tally(&g->cas, text);
 }
 
-static int add_record(const json_t *r, void *arg)
+static int add_record(json_t *r, void *arg)
 {
 	struct summary *s = arg;
 	const char *decision = str(r, "decision"), *time = str(r, "time");
@@ -493,19 +493,21 @@ static int parse_since(const char *arg, char out[20])
 static int read_all(struct summary *s, int argc, char **argv, int first,
 		    long *skipped)
 {
-	struct records_count count = {0};
 	char err[1200];
-	int i = first;
+	int i = first, rc;
 
+	*skipped = 0;
 	do {
 		const char *path = i < argc ? argv[i] : "-";
-		if (records_read(path, add_record, s, &count, err,
-				 sizeof(err)) < 0) {
+		rc = records_read(path, add_record, s, skipped, err,
+				  sizeof(err));
+		if (rc == -1)
 			fprintf(stderr, "pgverify report: %s\n", err);
+		else if (rc)
+			fprintf(stderr, "pgverify report: out of memory\n");
+		if (rc)
 			return -1;
-		}
 	} while (++i < argc);
-	*skipped = count.skipped;
 	return 0;
 }
 

@@ -1,51 +1,114 @@
 /*
- * pgverify rotation [-c FILE] [--to CA_ID] [--json] (ENDPOINT... | --aws FILE):
- * offline, for each RDS endpoint, the bundle pgverify would verify it with,
- * which RDS CA ids that bundle trusts for the endpoint's region, and
- * whether its clients stay connected on the instance's current CA and on
- * each other one.  --aws reads what `aws rds describe-db-instances` (or
- * describe-db-clusters) prints, with jansson.
+ * pgverify rotation: offline, for each RDS endpoint (a host name, or a
+ * PostgreSQL instance or cluster the AWS CLI describes), the bundle
+ * pgverify would verify it with, whether that bundle trusts the endpoint's
+ * CA id (or --to's) for its region, whether its server certificate has
+ * expired, the command that fixes what is not ready, and with --audit the
+ * programs seen connecting to it whose own trust would not survive.
  */
-#include "cli.h"
+#include "rotation.h"
+#include "config.h"
 #include "json.h"
-#include "rds.h"
 
-#include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static const char usage[] = "pgverify rotation [-c FILE] [--to CA_ID] [--json] "
-			    "(ENDPOINT... | --aws FILE)";
+static const char usage[] =
+    "pgverify rotation [-c FILE] [--to CA_ID] [--long] [--json] "
+    "[--audit FILE]... (ENDPOINT... | --aws FILE [--aws FILE]...)";
 
-/* One endpoint, as given or as the AWS CLI describes it. */
-struct endpoint {
-	const char *address;
-	const char *name;	/* the instance or cluster identifier */
-	const char *ca;		/* its current CA id, or NULL */
-	const char *valid_till; /* its certificate's expiry, or NULL */
-};
-
-/* What pgverify would do for one endpoint, and the verdicts. */
-struct answer {
-	char region[33];
-	char bundle[1024];
-	const char *rule;
-	char error[2200];	  /* why no verdict can be given, or "" */
-	int trusted[PGV_RDS_IDS]; /* by pgv_rds_ids */
-	long long until[PGV_RDS_IDS];
-	int current_ready; /* -1: no current CA known */
-	int ok;		   /* the current (or --to) CA is trusted */
-};
-
-/* Whether the bundle trusts `id` for the region; no id pgverify does not
- * know. */
-static int ready_for(const struct answer *a, const char *id)
+int trust_has(const struct trust *t, const char *id)
 {
-	int i = pgv_rds_id_index(id);
+	int i = id ? pgv_rds_id_index(id) : -1;
 
-	return i >= 0 && a->trusted[i];
+	return t && !t->error[0] && i >= 0 && t->trusted[i];
+}
+
+const struct trust *trust_of(struct trust_cache **cache, const char *path,
+			     const char *region, long long now)
+{
+	struct trust_cache *c;
+
+	for (c = *cache; c; c = c->next)
+		if (strcmp(c->path, path) == 0 &&
+		    strcmp(c->region, region) == 0)
+			return &c->t;
+	if (!(c = calloc(1, sizeof(*c))) || !(c->path = strdup(path))) {
+		free(c);
+		return NULL;
+	}
+	snprintf(c->region, sizeof(c->region), "%s", region);
+	if (pgv_rds_trust(path, region, now, c->t.trusted, c->t.until,
+			  c->t.error, sizeof(c->t.error)) < 0 &&
+	    !c->t.error[0])
+		snprintf(c->t.error, sizeof(c->t.error), "cannot read %s",
+			 path);
+	c->next = *cache;
+	*cache = c;
+	return &c->t;
+}
+
+void trust_cache_free(struct trust_cache *cache)
+{
+	while (cache) {
+		struct trust_cache *next = cache->next;
+		free(cache->path);
+		free(cache);
+		cache = next;
+	}
+}
+
+int aws_past(const char *stamp, long long now, long long *t)
+{
+	long long when = 0;
+	int known = aws_time(stamp, &when) == 0;
+
+	if (t)
+		*t = known ? when : 0;
+	return known && when <= now;
+}
+
+/* Append one reason the endpoint is not ready. */
+__attribute__((format(printf, 2, 3))) static void problem(struct verdict *v,
+							  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->nproblems == MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(v->problems[v->nproblems++], sizeof(v->problems[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* `s` as one word for a POSIX shell, for commands the user may paste: as
+ * it is when no shell treats any of its characters specially, else in
+ * single quotes.  A name from a file must not become a second command. */
+static const char *shell_word(const char *s, char *buf, size_t len)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+				    "OPQRSTUVWXYZ0123456789_./:@%+=,-";
+	size_t k = 0;
+
+	if (*s && strspn(s, plain) == strlen(s) && strlen(s) < len) {
+		memcpy(buf, s, strlen(s) + 1);
+		return buf;
+	}
+	buf[k++] = '\'';
+	for (; *s && k + 6 < len; s++) {
+		if (*s == '\'') {
+			memcpy(buf + k, "'\\''", 4);
+			k += 4;
+		} else {
+			buf[k++] = *s;
+		}
+	}
+	buf[k++] = '\'';
+	buf[k] = '\0';
+	return buf;
 }
 
 /* "host='HOST'" with ' and \\ escaped as libpq reads them: an address from
@@ -70,284 +133,394 @@ static int host_conninfo(const char *host, char *out, size_t len)
 	return 0;
 }
 
-/* The plan the shim would make for a connection to the endpoint. */
-static int bundle_of(const pgverify_config *cfg, const char *host,
-		     struct answer *a)
+/*
+ * The command that brings the bundle of plan `p` up to date.  A {region}
+ * rule's file is split from the configuration's bundle, and `bundle
+ * --update` of that bundle splits it again (update.c).
+ */
+static void update_command(const struct rotation *r, const pgverify_plan *p,
+			   struct verdict *v)
+{
+	pgverify_config_view cv;
+	const char *dest = p->verify_bundle;
+	char conf[1100], file[1100];
+
+	pgverify_config_describe(r->cfg, &cv);
+	if (p->decision.region[0] && cv.sslrootcert &&
+	    strcmp(cv.sslrootcert, "system") != 0 &&
+	    !strstr(cv.sslrootcert, PGV_REGION))
+		dest = cv.sslrootcert;
+	snprintf(v->update, sizeof(v->update),
+		 "pgverify bundle%s%s --update %s", r->o->config ? " -c " : "",
+		 r->o->config ? shell_word(r->o->config, conf, sizeof(conf))
+			      : "",
+		 shell_word(dest, file, sizeof(file)));
+}
+
+/* The bundle the shim would verify a connection to the endpoint with. */
+static int bundle_of(const struct rotation *r, struct verdict *v)
 {
 	char conninfo[1100];
 	pgverify_plan p;
 	int rc = -1;
 
-	if (host_conninfo(host, conninfo, sizeof(conninfo)) < 0) {
-		snprintf(a->error, sizeof(a->error),
+	if (host_conninfo(v->db->address, conninfo, sizeof(conninfo)) < 0) {
+		snprintf(v->error, sizeof(v->error),
 			 "the host name is too long");
 		return -1;
 	}
-	pgverify_plan_conninfo(cfg, conninfo, &p);
+	pgverify_plan_conninfo(r->cfg, conninfo, &p);
 	if (p.verdict == PGVERIFY_REFUSE ||
 	    (p.report && p.would && strcmp(p.would, "refuse") == 0))
-		snprintf(a->error, sizeof(a->error),
+		snprintf(v->error, sizeof(v->error),
 			 "pgverify would refuse it: %s", p.reason);
 	else if (!p.verify_bundle[0])
-		snprintf(a->error, sizeof(a->error),
+		snprintf(v->error, sizeof(v->error),
 			 "not verified by pgverify: %s", p.reason);
 	else if (strcmp(p.decision.sslrootcert, "system") == 0)
-		snprintf(a->error, sizeof(a->error),
+		snprintf(v->error, sizeof(v->error),
 			 "verified against the system store (RDS Proxy: Amazon "
 			 "Root CA 1); RDS CA ids do not apply");
 	else
 		rc = 0;
-	snprintf(a->bundle, sizeof(a->bundle), "%s", p.verify_bundle);
-	a->rule = p.decision.rule ? strdup(p.decision.rule) : NULL;
+	snprintf(v->bundle, sizeof(v->bundle), "%s", p.verify_bundle);
+	snprintf(v->rule, sizeof(v->rule), "%s",
+		 p.decision.rule ? p.decision.rule : "");
+	update_command(r, &p, v);
 	pgverify_plan_clear(&p);
 	return rc;
 }
 
-static void answer(const pgverify_config *cfg, const struct endpoint *e,
-		   const char *to, struct answer *a)
+/* The region, the bundle and what it trusts there; -1 with v->error. */
+static int locate(struct rotation *r, struct verdict *v)
 {
-	char err[512];
-
-	memset(a, 0, sizeof(*a));
-	a->current_ready = -1;
-	if (pgv_rds_region(e->address, a->region, sizeof(a->region)) < 0) {
-		snprintf(a->error, sizeof(a->error),
+	if (pgv_rds_region(v->db->address, v->region, sizeof(v->region)) < 0) {
+		snprintf(v->error, sizeof(v->error),
 			 "not an RDS endpoint (<name>.<id>.<region>.rds."
 			 "amazonaws.com)");
-		return;
+		return -1;
 	}
-	if (bundle_of(cfg, e->address, a) < 0)
-		return;
-	if (pgv_rds_trust(a->bundle, a->region, (long long)time(NULL),
-			  a->trusted, a->until, err, sizeof(err)) < 0) {
-		snprintf(a->error, sizeof(a->error), "%s", err);
-		return;
+	if (bundle_of(r, v) < 0)
+		return -1;
+	v->trust = trust_of(&r->cache, v->bundle, v->region, r->now);
+	if (!v->trust || v->trust->error[0]) {
+		snprintf(v->error, sizeof(v->error), "%s",
+			 v->trust ? v->trust->error : "out of memory");
+		v->trust = NULL;
+		return -1;
 	}
-	if (e->ca)
-		a->current_ready = ready_for(a, e->ca);
-	a->ok = to ? ready_for(a, to) : a->current_ready != 0;
+	return 0;
 }
 
-static void print_answer(const struct endpoint *e, const struct answer *a,
-			 const char *to)
+/* Whether describe-certificates says `ca` has expired. */
+static int ca_expired(const struct rotation *r, const struct aws_ca *ca)
 {
-	char date[16];
+	return ca && aws_past(ca->valid_till, r->now, NULL);
+}
 
-	printf("%s%s%s%s\n", e->address, e->name ? " (" : "",
-	       e->name ? e->name : "", e->name ? ")" : "");
-	if (a->error[0]) {
-		printf("  NOT READY  %s\n", a->error);
+static void check_current(const struct rotation *r, struct verdict *v)
+{
+	const char *id = v->db->ca;
+	char date[16];
+	long long t;
+
+	if (!id)
 		return;
+	v->current = trust_has(v->trust, id);
+	if (!v->current)
+		problem(v, "%s is not trusted for %s", id, v->region);
+	/* An untrusted CA is said once; AWS's date is in the summary. */
+	if (v->current && v->ca && aws_past(v->ca->valid_till, r->now, &t))
+		problem(v, "CA %s expired %s (describe-certificates)", id,
+			cli_date(t, date));
+}
+
+static void check_to(const struct rotation *r, struct verdict *v)
+{
+	const char *to = r->o->to;
+	const struct aws_ca *ca = aws_ca_of(&r->in, to);
+	char date[16];
+	long long t;
+
+	if (!to || (v->db->ca && strcmp(to, v->db->ca) == 0))
+		return; /* its CA's own check says it */
+	if (!trust_has(v->trust, to))
+		problem(v, "%s (--to) is not trusted for %s", to, v->region);
+	if (ca && aws_past(ca->valid_till, r->now, &t))
+		problem(v, "%s (--to) expired %s (describe-certificates)", to,
+			cli_date(t, date));
+}
+
+static void check_clients(struct rotation *r, struct verdict *v)
+{
+	if (!r->clients || !v->target)
+		return;
+	v->nclients =
+	    clients_at_risk(r->clients, v->db->address, v->region, v->target,
+			    &r->cache, r->now, &v->clients);
+	if (v->nclients < 0) {
+		v->nclients = 0;
+		problem(v, "out of memory reading the audit records");
 	}
-	printf("  bundle     %s%s%s%s\n", a->bundle,
-	       a->rule ? " (hosts rule \"" : "", a->rule ? a->rule : "",
-	       a->rule ? "\")" : "");
+	for (long i = 0; i < v->nclients; i++)
+		v->breaking += !v->clients[i].cannot_tell;
+	if (v->breaking)
+		problem(v, "%ld program%s seen connecting would break",
+			v->breaking, v->breaking == 1 ? "" : "s");
+}
+
+/* A CA id the endpoint can move to: its clients' bundle trusts it, and
+ * describe-certificates, when given, does not say it has expired. */
+static int usable(const struct rotation *r, const struct verdict *v,
+		  const char *id)
+{
+	return trust_has(v->trust, id) && !ca_expired(r, aws_ca_of(&r->in, id));
+}
+
+/*
+ * The CA id the fix names: --to's if usable; the endpoint's own when only
+ * its server certificate has expired (the change renews it); else the
+ * first usable G1 id, rds-ca-rsa2048-g1 (AWS's default, which every
+ * client's TLS library supports) before the others.  NULL when none is.
+ */
+static const char *fix_id(const struct rotation *r, const struct verdict *v)
+{
+	if (r->o->to && usable(r, v, r->o->to))
+		return r->o->to;
+	if (v->current == 1 && usable(r, v, v->db->ca))
+		return v->db->ca;
 	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++)
-		printf("  %-10s %s %s%s\n", i ? "" : a->region, pgv_rds_ids[i],
-		       a->trusted[i] ? "trusted until " : "NOT in the bundle",
-		       a->trusted[i] ? cli_date(a->until[i], date) : "");
-	if (e->ca)
-		printf("  current    %s%s%s: %s\n", e->ca,
-		       e->valid_till ? ", server certificate valid till " : "",
-		       e->valid_till ? e->valid_till : "",
-		       a->current_ready ? "ready" : "NOT READY");
-	for (size_t i = 0; i < PGV_RDS_G1_IDS; i++) {
-		const char *id = pgv_rds_ids[i];
-		if ((to && strcmp(id, to) != 0) ||
-		    (e->ca && !strcmp(id, e->ca)))
-			continue;
-		printf("  change to  %s: %s\n", id,
-		       a->trusted[i]
-			   ? "ready"
-			   : "NOT READY: the bundle has no valid root "
-			     "for it in this region");
-	}
-	if (to && pgv_rds_id_index(to) >= PGV_RDS_G1_IDS)
-		printf("  change to  %s: %s\n", to,
-		       ready_for(a, to) ? "ready" : "NOT READY");
+		if (usable(r, v, pgv_rds_ids[i]))
+			return pgv_rds_ids[i];
+	return NULL;
 }
 
-static void json_answer(struct json *j, const struct endpoint *e,
-			const struct answer *a, const char *to)
+/* Append to v->fix, joined by " && "; what does not fit is left out. */
+__attribute__((format(printf, 2, 3))) static void
+fix_append(struct verdict *v, const char *fmt, ...)
+{
+	size_t k = strlen(v->fix);
+	char part[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(part, sizeof(part), fmt, ap);
+	va_end(ap);
+	if (k + strlen(part) + 5 < sizeof(v->fix))
+		snprintf(v->fix + k, sizeof(v->fix) - k, "%s%s",
+			 k ? " && " : "", part);
+}
+
+#define MODIFY_INSTANCE                                                        \
+	"aws rds modify-db-instance --db-instance-identifier %s "              \
+	"--ca-certificate-identifier %s --apply-immediately --region %s"
+
+/*
+ * The AWS CLI commands that put the endpoint on CA `id`.  The CA is a
+ * setting of each DB instance, or of a Multi-AZ DB cluster (engine
+ * postgres); an Aurora cluster's instances are modified one by one.
+ */
+static void modify(struct verdict *v, const char *id)
+{
+	const struct aws_db *db = v->db;
+	const json_t *m;
+	char name[300], ca[100];
+	size_t i;
+
+	shell_word(id, ca, sizeof(ca));
+	if (db->kind == AWS_INSTANCE) {
+		fix_append(v, MODIFY_INSTANCE,
+			   shell_word(db->name, name, sizeof(name)), ca,
+			   v->region);
+	} else if (db->engine && strcmp(db->engine, "postgres") == 0) {
+		fix_append(v,
+			   "aws rds modify-db-cluster --db-cluster-identifier "
+			   "%s --ca-certificate-identifier %s "
+			   "--apply-immediately --region %s",
+			   shell_word(db->name, name, sizeof(name)), ca,
+			   v->region);
+	} else {
+		json_array_foreach(db->members, i, m)
+		{
+			const char *member = json_string_value(
+			    json_object_get(m, "DBInstanceIdentifier"));
+			if (member)
+				fix_append(
+				    v, MODIFY_INSTANCE,
+				    shell_word(member, name, sizeof(name)), ca,
+				    v->region);
+		}
+		if (!v->fix[0])
+			fix_append(v,
+				   MODIFY_INSTANCE " (for each instance of %s)",
+				   "INSTANCE", ca, v->region,
+				   shell_word(db->name, name, sizeof(name)));
+	}
+}
+
+static void set_fix(const struct rotation *r, struct verdict *v)
+{
+	const struct aws_db *db = v->db;
+	int move = (db->ca && v->current == 0) || v->cert_expired ||
+		   ca_expired(r, v->ca);
+	const char *id;
+
+	if (v->error[0])
+		return;
+	if (move && db->kind != AWS_ENDPOINT && db->name) {
+		if ((id = fix_id(r, v))) {
+			modify(v, id);
+			v->fix_action = db->ca && strcmp(id, db->ca) == 0
+					    ? "renew"
+					    : "modify";
+			return;
+		}
+	}
+	if ((move && !fix_id(r, v)) ||
+	    (r->o->to && !trust_has(v->trust, r->o->to))) {
+		snprintf(v->fix, sizeof(v->fix), "%s", v->update);
+		v->fix_action = "update-bundle";
+	}
+}
+
+static void judge(struct rotation *r, const struct aws_db *db,
+		  struct verdict *v)
 {
 	char date[16];
 
-	json_open(j, NULL, '{');
-	json_str(j, "endpoint", e->address);
-	json_str(j, "instance", e->name);
-	json_str(j, "region", a->region[0] ? a->region : NULL);
-	json_str(j, "bundle", a->bundle[0] ? a->bundle : NULL);
-	json_str(j, "rule", a->rule);
-	json_str(j, "error", a->error[0] ? a->error : NULL);
-	json_open(j, "trusted", '[');
-	for (size_t i = 0; !a->error[0] && i < PGV_RDS_G1_IDS; i++) {
-		if (!a->trusted[i])
-			continue;
-		json_open(j, NULL, '{');
-		json_str(j, "id", pgv_rds_ids[i]);
-		json_str(j, "until", cli_date(a->until[i], date));
-		json_close(j, '}');
+	memset(v, 0, sizeof(*v));
+	v->db = db;
+	v->current = -1;
+	v->target = r->o->to ? r->o->to : db->ca;
+	v->ca = aws_ca_of(&r->in, db->ca);
+	v->cert_expired = aws_past(db->valid_till, r->now, &v->cert_till);
+	if (locate(r, v) == 0) {
+		check_current(r, v);
+		check_to(r, v);
+	} else {
+		problem(v, "%s", v->error);
 	}
-	json_close(j, ']');
-	json_open(j, "current", '{');
-	json_str(j, "id", e->ca);
-	json_str(j, "valid_till", e->valid_till);
-	if (a->current_ready < 0)
-		json_str(j, "ready", NULL);
-	else
-		json_bool(j, "ready", a->current_ready);
-	json_close(j, '}');
-	json_open(j, "changes", '[');
-	for (size_t i = 0; !a->error[0] && i < PGV_RDS_G1_IDS; i++) {
-		const char *id = pgv_rds_ids[i];
-		if ((to && strcmp(id, to) != 0) ||
-		    (e->ca && !strcmp(id, e->ca)))
-			continue;
-		json_open(j, NULL, '{');
-		json_str(j, "id", id);
-		json_bool(j, "ready", a->trusted[i]);
-		json_close(j, '}');
-	}
-	json_close(j, ']');
-	json_bool(j, "ok", !a->error[0] && a->ok);
-	json_close(j, '}');
+	if (v->cert_expired)
+		problem(v, "server certificate expired %s",
+			cli_date(v->cert_till, date));
+	if (!v->error[0])
+		check_clients(r, v);
+	set_fix(r, v);
+	v->status = v->nproblems ? NOT_READY : v->target ? READY : UNKNOWN;
+	r->counts[v->status]++;
 }
 
-/* The endpoints of describe-db-instances or describe-db-clusters output. */
-static size_t aws_endpoints(const json_t *doc, struct endpoint *out, size_t max,
-			    size_t *skipped)
+/* Judge and print every endpoint, then the summary; the exit status. */
+static int run(struct rotation *r)
 {
-	static const char *const lists[] = {"DBInstances", "DBClusters"};
-	size_t n = 0, i;
-	json_t *item;
-
-	for (size_t l = 0; l < 2; l++)
-		json_array_foreach(json_object_get(doc, lists[l]), i, item)
-		{
-			json_t *ep = json_object_get(item, "Endpoint");
-			json_t *cert =
-			    json_object_get(item, "CertificateDetails");
-			const char *addr =
-			    json_is_string(ep)
-				? json_string_value(ep)
-				: json_string_value(
-				      json_object_get(ep, "Address"));
-			if (!addr || n == max) {
-				++*skipped;
-				continue;
-			}
-			out[n].address = addr;
-			out[n].name = json_string_value(
-			    json_object_get(item, l ? "DBClusterIdentifier"
-						    : "DBInstanceIdentifier"));
-			out[n].ca = json_string_value(
-			    json_object_get(item, "CACertificateIdentifier"));
-			if (!out[n].ca)
-				out[n].ca = json_string_value(
-				    json_object_get(cert, "CAIdentifier"));
-			out[n].valid_till = json_string_value(
-			    json_object_get(cert, "ValidTill"));
-			n++;
-		}
-	return n;
-}
-
-#define MAX_ENDPOINTS 4096
-
-static int run(const pgverify_config *cfg, const struct endpoint *es, size_t n,
-	       const char *to, int want_json)
-{
+	struct verdict *v = malloc(sizeof(*v));
+	struct widths w;
 	struct json j;
-	struct answer a;
-	int all = 1;
 
+	if (!v) {
+		fprintf(stderr, "pgverify rotation: out of memory\n");
+		return EXIT_USAGE;
+	}
 	json_init(&j, stdout);
-	if (want_json) {
+	if (r->o->json) {
 		json_open(&j, NULL, '{');
-		json_str(&j, "to", to);
-		json_open(&j, "endpoints", '[');
+		json_str(&j, "to", r->o->to);
+		json_open(&j, "instances", '[');
+	} else if (!r->o->long_list && r->in.ndbs) {
+		print_widths(&r->in, &w);
+		print_header(&w);
 	}
-	for (size_t i = 0; i < n; i++) {
-		answer(cfg, &es[i], to, &a);
-		all &= !a.error[0] && a.ok;
-		if (want_json)
-			json_answer(&j, &es[i], &a, to);
+	for (size_t i = 0; i < r->in.ndbs; i++) {
+		judge(r, &r->in.dbs[i], v);
+		if (r->o->json)
+			json_verdict(&j, r, v);
+		else if (r->o->long_list)
+			print_long(r, v);
 		else
-			print_answer(&es[i], &a, to);
-		free((char *)a.rule);
+			print_line(v, &w);
+		free(v->clients);
 	}
-	if (want_json) {
+	free(v);
+	if (r->o->json) {
 		json_close(&j, ']');
-		json_bool(&j, "ok", all);
+		json_summary(&j, r);
+		json_bool(&j, "ok", r->counts[NOT_READY] == 0);
 		json_close(&j, '}');
 		json_end(&j);
+	} else {
+		print_summary(r);
 	}
-	return all ? EXIT_OK : EXIT_REFUSED;
+	return r->counts[NOT_READY] ? EXIT_REFUSED : EXIT_OK;
 }
 
-static json_t *load_aws(const char *path)
+/* A usage error, said; 0 when the options make sense. */
+static int bad_usage(const struct cli_opts *o, int argc, char **argv)
 {
-	json_error_t e;
-	json_t *doc = strcmp(path, "-") == 0
-			  ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &e)
-			  : json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	const char *why = NULL;
 
-	if (!doc)
-		fprintf(stderr, "pgverify rotation: %s:%d: %s\n", path, e.line,
-			e.text);
-	else if (!json_object_get(doc, "DBInstances") &&
-		 !json_object_get(doc, "DBClusters")) {
-		fprintf(stderr,
-			"pgverify rotation: %s: no DBInstances or DBClusters "
-			"(the output of aws rds describe-db-instances)\n",
-			path);
-		json_decref(doc);
-		doc = NULL;
+	if (o->to && pgv_rds_id_index(o->to) < 0)
+		why = "--to takes an RDS CA id (rds-ca-rsa2048-g1, "
+		      "rds-ca-rsa4096-g1, rds-ca-ecc384-g1, rds-ca-2019)";
+	for (int i = o->first; !why && i < argc; i++)
+		if (strchr(argv[i], '/'))
+			why = "an ENDPOINT is a host name, not a file: each "
+			      "--aws and each --audit names one file";
+	if (!why && (o->first < argc || o->naws))
+		return 0;
+	fprintf(stderr, "%s%s%susage: %s\n", why ? "pgverify rotation: " : "",
+		why ? why : "", why ? "\n" : "", usage);
+	return 1;
+}
+
+/* Read every --aws file, the ENDPOINT operands and the --audit files. */
+static int load(struct rotation *r, int argc, char **argv)
+{
+	char err[1300];
+
+	aws_init(&r->in);
+	for (size_t i = 0; i < r->o->naws; i++)
+		if (aws_read(&r->in, r->o->aws[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "pgverify rotation: %s\n", err);
+			return -1;
+		}
+	for (int i = r->o->first; i < argc; i++)
+		if (aws_add_endpoint(&r->in, argv[i]) < 0) {
+			fprintf(stderr, "pgverify rotation: out of memory\n");
+			return -1;
+		}
+	if (r->o->naudit &&
+	    !(r->clients =
+		  clients_read(r->o->audit, r->o->naudit, err, sizeof(err)))) {
+		fprintf(stderr, "pgverify rotation: %s\n", err);
+		return -1;
 	}
-	return doc;
+	return 0;
 }
 
 int cmd_rotation(int argc, char **argv)
 {
 	struct cli_opts o;
+	struct rotation r;
 	char err[1024];
 	int status = EXIT_USAGE;
-	static struct endpoint es[MAX_ENDPOINTS];
-	size_t n = 0, skipped = 0;
-	json_t *doc = NULL;
-	pgverify_config *cfg;
 
+	memset(&r, 0, sizeof(r));
 	if (cli_options(argc, argv, usage, CLI_JSON | CLI_ROTATION, &o,
-			&status) < 0)
+			&status) < 0 ||
+	    bad_usage(&o, argc, argv)) {
+		cli_opts_free(&o);
 		return status;
-	if ((o.first == argc) == !o.aws ||
-	    (o.to && pgv_rds_id_index(o.to) < 0)) {
-		fprintf(stderr, "%susage: %s\n",
-			o.to && pgv_rds_id_index(o.to) < 0
-			    ? "pgverify rotation: --to takes an RDS CA id "
-			      "(rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, "
-			      "rds-ca-ecc384-g1, rds-ca-2019)\n"
-			    : "",
-			usage);
-		return EXIT_USAGE;
 	}
-	if (!(cfg = cli_config(&o, err, sizeof(err)))) {
+	r.o = &o;
+	r.now = (long long)time(NULL);
+	if (!(r.cfg = cli_config(&o, err, sizeof(err))))
 		fprintf(stderr, "pgverify: %s\n", err);
-		return EXIT_USAGE;
-	}
-	if (o.aws && (doc = load_aws(o.aws)))
-		n = aws_endpoints(doc, es, MAX_ENDPOINTS, &skipped);
-	for (int i = o.first; i < argc && n < MAX_ENDPOINTS; i++)
-		es[n++] = (struct endpoint){.address = argv[i]};
-	if (!o.aws || doc)
-		status = run(cfg, es, n, o.to, o.json);
-	/* An instance still being created has no endpoint to answer for. */
-	if (skipped)
-		fprintf(stderr,
-			"pgverify rotation: %zu described without an endpoint "
-			"(not yet available), left out\n",
-			skipped);
-	json_decref(doc);
-	pgverify_config_free(cfg);
+	else if (load(&r, argc, argv) == 0)
+		status = run(&r);
+	aws_free(&r.in);
+	json_decref(r.clients);
+	trust_cache_free(r.cache);
+	pgverify_config_free(r.cfg);
+	cli_opts_free(&o);
 	return status;
 }
