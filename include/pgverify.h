@@ -68,6 +68,7 @@ typedef struct pgverify_rule_view {
 	const char *sslmode;
 	const char *sslrootcert;
 	const char *mode;
+	const char *sslnegotiation;
 } pgverify_rule_view;
 
 void pgverify_config_describe(const pgverify_config *cfg,
@@ -162,6 +163,10 @@ typedef struct pgverify_decision {
 		       the verdict is only what enforcement would do */
 	const char *keylog; /* the connection's sslkeylogfile (unlocked: it is
 			       honoured, and said at level warning), or NULL */
+	/* "direct" when every TCP host's rule asks for it: appended if this
+	 * libpq (17+) has it, else only said (`direct_unused`). */
+	const char *sslnegotiation;
+	int direct_unused;
 } pgverify_decision;
 
 /*

@@ -320,6 +320,18 @@ static int rule_mode(struct pgv_rule *r, const config_setting_t *s,
 	return parse_mode(e, s, &r->report);
 }
 
+static int rule_sslnegotiation(struct pgv_rule *r, const config_setting_t *s,
+			       struct load_error *e)
+{
+	static const char *const v[] = {"postgres", "direct"};
+	int i = CHOICE(e, s, v);
+
+	if (i < 0)
+		return -1;
+	r->direct = i;
+	return 0;
+}
+
 static const struct rule_key {
 	const char *name;
 	int (*apply)(struct pgv_rule *, const config_setting_t *,
@@ -329,6 +341,7 @@ static const struct rule_key {
     {"sslmode", rule_sslmode},
     {"sslrootcert", rule_sslrootcert},
     {"mode", rule_mode},
+    {"sslnegotiation", rule_sslnegotiation},
 };
 
 static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
@@ -336,6 +349,7 @@ static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
 {
 	r->sslmode = -1;
 	r->report = -1;
+	r->direct = -1;
 	if (need_type(e, g, CONFIG_TYPE_GROUP, "a group { match = ...; }") < 0)
 		return -1;
 	for (int i = 0; i < config_setting_length(g); i++) {
@@ -348,7 +362,8 @@ static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
 		if (k == sizeof(rule_keys) / sizeof(*rule_keys))
 			return fail(e, s,
 				    "unknown key in a hosts rule (known: "
-				    "match, sslmode, sslrootcert, mode)");
+				    "match, sslmode, sslrootcert, mode, "
+				    "sslnegotiation)");
 		if (rule_keys[k].apply(r, s, e) < 0)
 			return -1;
 	}
@@ -698,5 +713,8 @@ int pgverify_config_rule(const pgverify_config *c, size_t i,
 	out->mode = c->rules[i].report < 0 ? NULL
 		    : c->rules[i].report   ? "report"
 					   : "enforce";
+	out->sslnegotiation = c->rules[i].direct < 0 ? NULL
+			      : c->rules[i].direct   ? "direct"
+						     : "postgres";
 	return 0;
 }

@@ -14,6 +14,7 @@ struct pgv_rule {
 	int sslmode;	   /* enum pgv_sslmode, or -1 when the rule sets none */
 	char *sslrootcert; /* NULL when the rule sets none */
 	int report;	   /* mode: 1 report, 0 enforce, -1 the global one */
+	int direct;	   /* sslnegotiation: 1 direct, 0 postgres, -1 unset */
 };
 
 struct pgverify_config {

@@ -73,10 +73,11 @@ static int build_forward(const struct pgv_request *req, pgverify_plan *out)
 {
 	const pgverify_decision *d = &out->decision;
 	int enforce = out->verdict == PGVERIFY_ENFORCE;
-	const char *add[3][2] = {{"sslmode", d->sslmode_after},
+	const char *add[4][2] = {{"sslmode", d->sslmode_after},
 				 {"sslrootcert", d->sslrootcert},
-				 {"gssencmode", d->gssencmode}};
-	size_t n = req->n + 4, i, k = 0;
+				 {"gssencmode", d->gssencmode},
+				 {"sslnegotiation", d->sslnegotiation}};
+	size_t n = req->n + 5, i, k = 0;
 	const char **kw = calloc(n, sizeof(*kw)),
 		   **val = calloc(n, sizeof(*val));
 	int rc = kw && val ? 0 : -1;
@@ -84,7 +85,7 @@ static int build_forward(const struct pgv_request *req, pgverify_plan *out)
 	for (i = 0; rc == 0 && i < req->n; i++, k++)
 		rc = keep(&kw[k], req->keywords[i]) |
 		     keep(&val[k], req->values[i]);
-	for (i = 0; rc == 0 && enforce && i < 3; i++)
+	for (i = 0; rc == 0 && enforce && i < 4; i++)
 		if (add[i][1]) {
 			rc = keep(&kw[k], add[i][0]) | keep(&val[k], add[i][1]);
 			k++;

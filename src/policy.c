@@ -72,6 +72,7 @@ struct scan {
 	char paths[3][ITEM_MAX]; /* for bundle, other_bundle, and scratch */
 	char region[33];	 /* the region put into bundle, or "" */
 	size_t enforced;	 /* TCP hosts in mode "enforce" */
+	size_t direct;		 /* TCP hosts whose rule says "direct" */
 };
 
 __attribute__((format(printf, 2, 3))) static void refuse(pgverify_decision *d,
@@ -218,6 +219,7 @@ static void scan_host(const pgverify_config *cfg, const pgv_host *h,
 	sc->tcp++;
 	sc->exempt += is_exempt(cfg, h);
 	sc->enforced += !(r && r->report >= 0 ? r->report : cfg->report);
+	sc->direct += r && r->direct == 1;
 	if (mode > sc->required)
 		sc->required = mode;
 	if (addr_only && !sc->addr_only[0])
@@ -410,5 +412,10 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 		return;
 	}
 	d->gssencmode = cfg->gssencmode_disable ? "disable" : NULL;
+	/* TLS from the first byte saves a round trip, but only where every
+	 * host's rule says its server takes it: libpq never falls back. */
+	if (sc.direct == sc.tcp && ctx->libpq_version >= 170000)
+		d->sslnegotiation = "direct";
+	d->direct_unused = sc.direct == sc.tcp && !d->sslnegotiation;
 	d->verdict = PGVERIFY_ENFORCE;
 }

@@ -83,10 +83,11 @@ static void log_change(const pgverify_plan *p)
 {
 	const pgverify_decision *d = &p->decision;
 
-	pgv_log(PGV_LOG_INFO, "%s: sslmode %s -> %s, sslrootcert %s (%s%s)%s",
+	pgv_log(PGV_LOG_INFO, "%s: sslmode %s -> %s, sslrootcert %s (%s%s)%s%s",
 		p->hosts, d->sslmode_before, d->sslmode_after, d->sslrootcert,
 		d->rule ? "rule " : d->bundle_source, d->rule ? d->rule : "",
-		d->gssencmode ? ", gssencmode disable" : "");
+		d->gssencmode ? ", gssencmode disable" : "",
+		d->sslnegotiation ? ", sslnegotiation direct" : "");
 }
 
 /* The record of this call, if anyone reads records: NULL otherwise, so

@@ -273,6 +273,7 @@ check "exec: the shim's refusal says libpq's message was cut" "$out" \
 # --- probe ----------------------------------------------------------------------
 out=$(run probe "$(at "$P_GOOD") password=s3cret")
 check "probe, good server: TLS, the chain, verified, name matches" "$out" "tls        TLSv1\.[23], .+
+  direct TLS no: keep the classic negotiation \(PostgreSQL 16 or older, or a proxy that does not take it\)
   chain      0  $PGV_NAME, issued by pgverify test intermediate CA, until [0-9-]+ \([0-9]+ days\)
              1  pgverify test intermediate CA, issued by pgverify test root CA, until .*
   bundle     $T/pki/root.pem

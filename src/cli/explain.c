@@ -123,6 +123,8 @@ static void report_json(const pgverify_config *cfg, const pgverify_plan *p)
 	json_str(&j, "rule", d->rule);
 	json_close(&j, '}');
 	json_str(&j, "gssencmode", d->gssencmode);
+	json_str(&j, "sslnegotiation", d->sslnegotiation);
+	json_bool(&j, "direct_needs_libpq_17", d->direct_unused);
 	json_forwarded(&j, p->verdict == PGVERIFY_REFUSE ? NULL : p->keywords,
 		       p->values);
 	json_close(&j, '}');
@@ -172,6 +174,13 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 		if (d->gssencmode)
 			printf("gssencmode:   %s (gssencmode = \"disable\")\n",
 			       d->gssencmode);
+		if (d->sslnegotiation)
+			printf("sslnegotiation: direct (the hosts rule)\n");
+		else if (d->direct_unused)
+			printf("sslnegotiation: postgres (the hosts rule asks "
+			       "for direct, which this libpq, %d, lacks; "
+			       "programs with libpq 17 or later get it)\n",
+			       PQlibVersion());
 	}
 	printf("forwarded:    ");
 	print_conninfo(p->keywords, p->values);

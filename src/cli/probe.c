@@ -32,6 +32,7 @@ static const char usage[] = "pgverify probe [-c FILE] [--json] CONNINFO";
 struct result {
 	char address[INET6_ADDRSTRLEN];
 	int tls;	 /* the server accepted the SSLRequest */
+	int direct;	 /* it also takes TLS from the first byte (17+) */
 	char error[512]; /* why the probe stopped, or "" */
 	char protocol[32], cipher[64];
 	pgverify_cert chain[16];
@@ -205,6 +206,41 @@ static void rds_facts(const pgv_host *t, const char *bundle, struct result *r)
 		r->region[0] = '\0';
 }
 
+/*
+ * Whether the server takes TLS from the first byte (sslnegotiation=direct,
+ * PostgreSQL 17+): a handshake on a second connection, with the ALPN
+ * protocol "postgresql" that such servers require.  Older servers read
+ * the ClientHello as a startup packet and close the connection.
+ */
+static int takes_direct_tls(const pgv_host *t)
+{
+	static const unsigned char alpn[] = "\x0apostgresql";
+	struct result scratch = {0};
+	int fd = tcp_connect(t, &scratch), ok = 0;
+	SSL_CTX *ctx = fd >= 0 ? SSL_CTX_new(TLS_client_method()) : NULL;
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	const unsigned char *chosen = NULL;
+	unsigned int len = 0;
+
+	if (ssl && SSL_set_alpn_protos(ssl, alpn, sizeof(alpn) - 1) == 0) {
+		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+		if (t->named && !pgv_is_ip_literal(t->host))
+			SSL_set_tlsext_host_name(ssl, t->host);
+		SSL_set_fd(ssl, fd);
+		if (SSL_connect(ssl) == 1) {
+			SSL_get0_alpn_selected(ssl, &chosen, &len);
+			ok = len == 10 && memcmp(chosen, "postgresql", 10) == 0;
+			SSL_shutdown(ssl);
+		}
+	}
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 static void probe_target(const pgv_host *t, const char *bundle, int need_name,
 			 struct result *r)
 {
@@ -216,6 +252,7 @@ static void probe_target(const pgv_host *t, const char *bundle, int need_name,
 	if (r->tls)
 		handshake(fd, t, bundle, r);
 	close(fd);
+	r->direct = r->tls && takes_direct_tls(t);
 	r->ok = r->tls && !r->error[0] && r->verified &&
 		(!need_name || r->host_match);
 	rds_facts(t, bundle, r);
@@ -250,6 +287,11 @@ static void print_human(const pgv_host *t, const struct result *r,
 		return;
 	}
 	printf("  tls        %s, %s\n", r->protocol, r->cipher);
+	printf("  direct TLS %s\n",
+	       r->direct ? "yes: a hosts rule may set sslnegotiation = "
+			   "\"direct\" (one round trip less, libpq 17+)"
+			 : "no: keep the classic negotiation (PostgreSQL 16 or "
+			   "older, or a proxy that does not take it)");
 	for (int i = 0; i < r->chain_len; i++) {
 		const pgverify_cert *c = &r->chain[i];
 		printf("  %s %d  %s, issued by %s, until %s (%lld days)\n",
@@ -286,6 +328,7 @@ static void json_result(struct json *j, const pgv_host *t,
 	json_str(j, "port", t->port[0] ? t->port : "5432");
 	json_str(j, "address", r->address[0] ? r->address : NULL);
 	json_bool(j, "tls", r->tls);
+	json_bool(j, "direct_tls", r->direct);
 	json_str(j, "protocol", r->protocol[0] ? r->protocol : NULL);
 	json_str(j, "cipher", r->cipher[0] ? r->cipher : NULL);
 	json_open(j, "chain", '[');

@@ -37,6 +37,7 @@ struct tcase {
 	const char *caller; /* the context's caller */
 	pgverify_verdict verdict;
 	const char *before, *after, *rootcert, *reason, *gss;
+	const char *neg; /* the sslnegotiation appended, or "(none)" */
 	const char *starts; /* the reason's first words */
 };
 
@@ -49,12 +50,21 @@ static const char base_conf[] =
     "  { match = \"*.eu-*.rds.amazonaws.com\"; sslrootcert = \"/b/regions/{region}.pem\"; },\n"
     "  { match = \"*.rds.amazonaws.com.cn\"; sslrootcert = \"/b/cn/{region}-bundle.pem\"; },\n"
     "  { match = \"*.rds.amazonaws.com\"; sslrootcert = \"/b/rds.pem\"; },\n"
+    "  { match = \"*.direct.example\"; sslrootcert = \"/b/corp.pem\"; sslnegotiation = \"direct\"; },\n"
+    "  { match = \"*.classic.example\"; sslrootcert = \"/b/corp.pem\"; sslnegotiation = \"postgres\"; },\n"
     "  { match = \"*.corp.example\"; sslrootcert = \"/b/corp.pem\"; sslmode = \"verify-ca\"; }\n"
     ");\n";
 
 #define RDS "db1.abc123.us-east-1.rds.amazonaws.com"
 
 static const struct tcase cases[] = {
+    /* sslnegotiation per rule: direct only where every host's rule says so and libpq has it */
+    {"a direct rule, libpq 17: direct appended", CONNINFO, {"host=db.direct.example"}, .libpq = 170000, .verdict = ENFORCE, .neg = "direct"},
+    {"a direct rule, libpq 15: classic (libpq has no direct)", CONNINFO, {"host=db.direct.example"}, .verdict = ENFORCE, .neg = "(none)"},
+    {"a postgres rule, libpq 17: nothing appended", CONNINFO, {"host=db.classic.example"}, .libpq = 170000, .verdict = ENFORCE, .neg = "(none)"},
+    {"no rule, libpq 17: nothing appended", CONNINFO, {"host=db.example.com"}, .libpq = 170000, .verdict = ENFORCE, .neg = "(none)"},
+    {"two hosts, one without the direct rule: classic", CONNINFO, {"host=db.direct.example,db2.classic.example"}, .libpq = 170000, .verdict = ENFORCE, .neg = "(none)"},
+    {"two hosts, both direct: direct", CONNINFO, {"host=a.direct.example,b.direct.example"}, .libpq = 180000, .verdict = ENFORCE, .neg = "direct"},
     /* Unix-domain sockets and the default */
     {"empty conninfo is the default Unix socket", CONNINFO, {""}, .verdict = LEAVE, .reason = "Unix-domain"},
     {"socket directory host", CONNINFO, {"host=/tmp port=5432"}, .verdict = LEAVE},
@@ -274,6 +284,7 @@ static void run_case(void **state)
 	expect_str("sslmode after", c->after, d.sslmode_after);
 	expect_str("sslrootcert", c->rootcert, d.sslrootcert);
 	expect_str("gssencmode", c->gss, d.gssencmode);
+	expect_str("sslnegotiation", c->neg, d.sslnegotiation);
 	if (c->reason && !strstr(d.reason, c->reason))
 		fail_msg("reason: want \"%s\" in \"%s\"", c->reason, d.reason);
 	if (c->starts && strncmp(d.reason, c->starts, strlen(c->starts)) != 0)
