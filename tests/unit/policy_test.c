@@ -37,7 +37,7 @@ struct tcase {
 	const char *caller; /* the context's caller */
 	pgverify_verdict verdict;
 	const char *before, *after, *rootcert, *reason, *gss;
-	const char *neg; /* the sslnegotiation appended, or "(none)" */
+	const char *neg;    /* the sslnegotiation appended, or "(none)" */
 	const char *starts; /* the reason's first words */
 };
 
