@@ -69,6 +69,7 @@ typedef struct pgverify_rule_view {
 	const char *sslrootcert;
 	const char *mode;
 	const char *sslnegotiation;
+	const char *verify_name;
 } pgverify_rule_view;
 
 void pgverify_config_describe(const pgverify_config *cfg,
@@ -167,6 +168,9 @@ typedef struct pgverify_decision {
 	 * libpq (17+) has it, else only said (`direct_unused`). */
 	const char *sslnegotiation;
 	int direct_unused;
+	/* Hosts verified under a rule's verify_name: the plan gives libpq
+	 * that name as host and the dialled name's addresses as hostaddr. */
+	size_t aliased;
 } pgverify_decision;
 
 /*

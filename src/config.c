@@ -10,7 +10,9 @@
 #include "log.h"
 #include "sslmode.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -320,6 +322,28 @@ static int rule_mode(struct pgv_rule *r, const config_setting_t *s,
 	return parse_mode(e, s, &r->report);
 }
 
+/* A DNS name (or address) libpq can check a certificate against: one
+ * list element, nothing a conninfo string would split or a log would
+ * break a line on. */
+static int rule_verify_name(struct pgv_rule *r, const config_setting_t *s,
+			    struct load_error *e)
+{
+	if (need_type(e, s, CONFIG_TYPE_STRING, "a string") < 0)
+		return -1;
+	const char *v = config_setting_get_string(s);
+	for (const char *c = v; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr(".-_:", *c))
+			return fail(
+			    e, s,
+			    "\"%s\" is not a host name (letters, digits, "
+			    "'.', '-', '_' and ':' only)",
+			    v);
+	if (!*v || strlen(v) > 253)
+		return fail(e, s, "must be a host name of 1 to 253 characters");
+	r->verify_name = strdup(v);
+	return r->verify_name ? 0 : fail(e, s, "out of memory");
+}
+
 static int rule_sslnegotiation(struct pgv_rule *r, const config_setting_t *s,
 			       struct load_error *e)
 {
@@ -342,6 +366,7 @@ static const struct rule_key {
     {"sslrootcert", rule_sslrootcert},
     {"mode", rule_mode},
     {"sslnegotiation", rule_sslnegotiation},
+    {"verify_name", rule_verify_name},
 };
 
 static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
@@ -363,7 +388,7 @@ static int parse_rule(struct pgv_rule *r, const config_setting_t *g,
 			return fail(e, s,
 				    "unknown key in a hosts rule (known: "
 				    "match, sslmode, sslrootcert, mode, "
-				    "sslnegotiation)");
+				    "sslnegotiation, verify_name)");
 		if (rule_keys[k].apply(r, s, e) < 0)
 			return -1;
 	}
@@ -617,6 +642,7 @@ void pgverify_config_free(pgverify_config *c)
 	for (size_t i = 0; i < c->nrules; i++) {
 		free(c->rules[i].match);
 		free(c->rules[i].sslrootcert);
+		free(c->rules[i].verify_name);
 	}
 	free(c->exempt);
 	free(c->rules);
@@ -700,6 +726,30 @@ void pgverify_config_describe(const pgverify_config *c,
 	out->lock = c->lock;
 }
 
+/* Case-insensitive glob match on a host name, ignoring one trailing dot. */
+static int host_matches(const char *glob, const char *name)
+{
+	char bare[1024];
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n >= sizeof(bare))
+		return 0; /* longer than any name libpq accepts */
+	memcpy(bare, name, n);
+	bare[n] = '\0';
+	return fnmatch(glob, bare, FNM_CASEFOLD) == 0;
+}
+
+const struct pgv_rule *pgv_rule_for(const pgverify_config *cfg,
+				    const char *name)
+{
+	for (size_t i = 0; i < cfg->nrules; i++)
+		if (host_matches(cfg->rules[i].match, name))
+			return &cfg->rules[i];
+	return NULL;
+}
+
 int pgverify_config_rule(const pgverify_config *c, size_t i,
 			 pgverify_rule_view *out)
 {
@@ -713,6 +763,7 @@ int pgverify_config_rule(const pgverify_config *c, size_t i,
 	out->mode = c->rules[i].report < 0 ? NULL
 		    : c->rules[i].report   ? "report"
 					   : "enforce";
+	out->verify_name = c->rules[i].verify_name;
 	out->sslnegotiation = c->rules[i].direct < 0 ? NULL
 			      : c->rules[i].direct   ? "direct"
 						     : "postgres";

@@ -15,6 +15,7 @@ struct pgv_rule {
 	char *sslrootcert; /* NULL when the rule sets none */
 	int report;	   /* mode: 1 report, 0 enforce, -1 the global one */
 	int direct;	   /* sslnegotiation: 1 direct, 0 postgres, -1 unset */
+	char *verify_name; /* the name the certificate carries, or NULL */
 };
 
 struct pgverify_config {
@@ -38,5 +39,10 @@ struct pgverify_config {
 	struct pgv_rule *rules;
 	size_t nrules;
 };
+
+/* The first rule whose match glob `name` fits (case-insensitive, one
+ * trailing dot ignored), or NULL. */
+const struct pgv_rule *pgv_rule_for(const pgverify_config *cfg,
+				    const char *name);
 
 #endif

@@ -7,6 +7,7 @@
  * keywords, owned by the plan.
  */
 #include "plan.h"
+#include "alias.h"
 #include "bundle.h"
 #include "config.h"
 #include "file.h"
@@ -331,6 +332,56 @@ pgverify_verdict pgv_plan(const pgverify_config *cfg,
 {
 	plan_request(cfg, req, out);
 	return printable(out);
+}
+
+/* The forwarded arrays with three more pairs; -1 when out of memory. */
+static int append(pgverify_plan *p, const char *const kw[3],
+		  const char *const val[3])
+{
+	size_t k = 0;
+	const char **keywords, **values;
+
+	while (p->keywords[k])
+		k++;
+	keywords = calloc(k + 4, sizeof(*keywords));
+	values = calloc(k + 4, sizeof(*values));
+	if (!keywords || !values) {
+		free(keywords);
+		free(values);
+		return -1;
+	}
+	memcpy(keywords, p->keywords, k * sizeof(*keywords));
+	memcpy(values, p->values, k * sizeof(*values));
+	free((void *)p->keywords);
+	free((void *)p->values);
+	p->keywords = keywords;
+	p->values = values;
+	for (size_t i = 0; i < 3; i++, k++)
+		if (keep(&keywords[k], kw[i]) | keep(&values[k], val[i]))
+			return -1;
+	return 0;
+}
+
+pgverify_verdict pgv_plan_resolve(const pgverify_config *cfg, pgverify_plan *p)
+{
+	static const char *const kw[3] = {"host", "hostaddr", "port"};
+	struct pgv_alias_lists l;
+	char err[1024];
+
+	if (p->verdict != PGVERIFY_ENFORCE || !p->decision.aliased)
+		return p->verdict;
+	if (pgv_alias_lists(cfg, &p->settings, &l, err, sizeof(err)) < 0) {
+		snprintf(p->reason, sizeof(p->reason), "%s: %s", p->hosts, err);
+		refuse_plan(p);
+		return printable(p);
+	}
+	if (append(p, kw, (const char *const[3]){l.host, l.hostaddr, l.port}) <
+	    0) {
+		snprintf(p->reason, sizeof(p->reason), "out of memory");
+		refuse_plan(p);
+	}
+	pgv_alias_free(&l);
+	return p->verdict;
 }
 
 pgverify_verdict pgv_plan_started(const pgverify_config *cfg, int libpq_version,

@@ -15,6 +15,15 @@
 pgverify_verdict pgv_plan(const pgverify_config *cfg,
 			  const struct pgv_request *req, pgverify_plan *out);
 
+/*
+ * The plan's one network step, for the shim only (`pgverify explain`
+ * never resolves): with hosts under a rule's verify_name, their names are
+ * resolved and host, hostaddr and port are appended to the forwarded
+ * options (alias.h).  Returns the verdict: REFUSE, with the reason, when a
+ * name cannot be resolved.
+ */
+pgverify_verdict pgv_plan_resolve(const pgverify_config *cfg, pgverify_plan *p);
+
 /* This process's context for a connection on a libpq of `libpq_version`:
  * OpenSSL's CA files, the caller's file (or NULL). */
 pgverify_context pgv_plan_context(int libpq_version, const char *caller);

@@ -16,7 +16,6 @@
 #include "exempt.h"
 #include "sslmode.h"
 
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,33 +26,11 @@
 /* Longer than any DNS name, Unix socket path or address libpq accepts. */
 #define ITEM_MAX 1024
 
-/* Case-insensitive glob match on a host name, ignoring one trailing dot. */
-static int host_matches(const char *glob, const char *name)
-{
-	char bare[ITEM_MAX];
-	size_t n = strlen(name);
-
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	memcpy(bare, name, n);
-	bare[n] = '\0';
-	return fnmatch(glob, bare, FNM_CASEFOLD) == 0;
-}
-
 /* By its name and, where the connection gives one, its address too. */
 static int is_exempt(const pgverify_config *cfg, const pgv_host *h)
 {
 	return pgv_exempt_host((const char *const *)cfg->exempt, cfg->nexempt,
 			       h->named ? h->host : NULL, h->addr);
-}
-
-static const struct pgv_rule *find_rule(const pgverify_config *cfg,
-					const char *name)
-{
-	for (size_t i = 0; i < cfg->nrules; i++)
-		if (host_matches(cfg->rules[i].match, name))
-			return &cfg->rules[i];
-	return NULL;
 }
 
 /* What the host list asks for, gathered in one pass. */
@@ -73,6 +50,7 @@ struct scan {
 	char region[33];	 /* the region put into bundle, or "" */
 	size_t enforced;	 /* TCP hosts in mode "enforce" */
 	size_t direct;		 /* TCP hosts whose rule says "direct" */
+	size_t aliased;		 /* TCP hosts under a rule's verify_name */
 };
 
 __attribute__((format(printf, 2, 3))) static void refuse(pgverify_decision *d,
@@ -202,17 +180,24 @@ static void scan_host(const pgverify_config *cfg, const pgv_host *h,
 		      struct scan *sc)
 {
 	const char *name = h->name;
-	int addr_only = !h->named;
-	const struct pgv_rule *r = find_rule(cfg, name);
+	const struct pgv_rule *r = pgv_rule_for(cfg, name);
+	/* Under a rule's verify_name the certificate carries that name, and
+	 * the bundle is the one that name's own rule names (an RDS endpoint's
+	 * region file) unless this rule names one. */
+	const char *checked = r && r->verify_name ? r->verify_name : name;
+	const struct pgv_rule *trust = r && r->verify_name && !r->sslrootcert
+					   ? pgv_rule_for(cfg, checked)
+					   : r;
+	int addr_only = !h->named && checked == name;
 	int mode = r && r->sslmode >= 0 ? r->sslmode : cfg->sslmode;
 	int slot = !sc->bundle ? 0 : !sc->other_bundle ? 1 : 2;
 	char region[33] = "";
-	const char *bundle = host_bundle(cfg, r, name, sc->paths[slot],
+	const char *bundle = host_bundle(cfg, trust, checked, sc->paths[slot],
 					 sizeof(sc->paths[slot]), region);
 
 	if (!bundle && !sc->no_region[0]) {
-		snprintf(sc->no_region, sizeof(sc->no_region), "%s", name);
-		sc->region_rule = r;
+		snprintf(sc->no_region, sizeof(sc->no_region), "%s", checked);
+		sc->region_rule = trust;
 	}
 	if (!bundle)
 		bundle = "";
@@ -220,13 +205,14 @@ static void scan_host(const pgverify_config *cfg, const pgv_host *h,
 	sc->exempt += is_exempt(cfg, h);
 	sc->enforced += !(r && r->report >= 0 ? r->report : cfg->report);
 	sc->direct += r && r->direct == 1;
+	sc->aliased += checked != name;
 	if (mode > sc->required)
 		sc->required = mode;
 	if (addr_only && !sc->addr_only[0])
 		snprintf(sc->addr_only, sizeof(sc->addr_only), "%s", name);
 	if (!sc->bundle) {
 		sc->bundle = bundle;
-		sc->rule = r && r->sslrootcert ? r : NULL;
+		sc->rule = trust && trust->sslrootcert ? trust : NULL;
 		snprintf(sc->region, sizeof(sc->region), "%s", region);
 		snprintf(sc->bundle_host, sizeof(sc->bundle_host), "%s", name);
 	} else if (!sc->other_bundle && strcmp(sc->bundle, bundle) != 0 &&
@@ -417,5 +403,6 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 	if (sc.direct == sc.tcp && ctx->libpq_version >= 170000)
 		d->sslnegotiation = "direct";
 	d->direct_unused = sc.direct == sc.tcp && !d->sslnegotiation;
+	d->aliased = sc.aliased;
 	d->verdict = PGVERIFY_ENFORCE;
 }

@@ -122,7 +122,8 @@ static enum pgv_route decide(struct pgv_shim_call *sc,
 			 "bad configuration: %s", config_error);
 		return route;
 	}
-	switch (pgv_plan(config, req, plan)) {
+	pgv_plan(config, req, plan);
+	switch (pgv_plan_resolve(config, plan)) {
 	case PGVERIFY_LEAVE:
 		pgv_debug("%s: left as asked: %s", plan->hosts, plan->reason);
 		route = PGV_ROUTE_ORIGINAL;

@@ -248,13 +248,15 @@ static void print_settings(const pgverify_config *cfg,
 			printf("  exempt %s\n", v->exempt[i]);
 		for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++)
 			printf("  rule %zu: %s -> sslrootcert %s, sslmode %s, "
-			       "mode %s%s%s\n",
+			       "mode %s%s%s%s%s\n",
 			       i + 1, r.match,
 			       r.sslrootcert ? r.sslrootcert : "(default)",
 			       r.sslmode ? r.sslmode : "(default)",
 			       r.mode ? r.mode : "(default)",
 			       r.sslnegotiation ? ", sslnegotiation " : "",
-			       r.sslnegotiation ? r.sslnegotiation : "");
+			       r.sslnegotiation ? r.sslnegotiation : "",
+			       r.verify_name ? ", verify_name " : "",
+			       r.verify_name ? r.verify_name : "");
 		return;
 	}
 	json_str(j, "config", v->path);
@@ -279,6 +281,7 @@ static void print_settings(const pgverify_config *cfg,
 		json_str(j, "sslrootcert", r.sslrootcert);
 		json_str(j, "mode", r.mode);
 		json_str(j, "sslnegotiation", r.sslnegotiation);
+		json_str(j, "verify_name", r.verify_name);
 		json_close(j, '}');
 	}
 	json_close(j, ']');

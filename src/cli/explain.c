@@ -4,6 +4,7 @@
  * where each value came from.  Passwords are masked.
  */
 #include "cli.h"
+#include "config.h"
 #include "json.h"
 #include "mask.h"
 
@@ -125,10 +126,33 @@ static void report_json(const pgverify_config *cfg, const pgverify_plan *p)
 	json_str(&j, "gssencmode", d->gssencmode);
 	json_str(&j, "sslnegotiation", d->sslnegotiation);
 	json_bool(&j, "direct_needs_libpq_17", d->direct_unused);
+	json_int(&j, "hosts_under_verify_name", (long long)d->aliased);
 	json_forwarded(&j, p->verdict == PGVERIFY_REFUSE ? NULL : p->keywords,
 		       p->values);
 	json_close(&j, '}');
 	json_end(&j);
+}
+
+/* Hosts a rule verifies under its verify_name: resolved only when the
+ * program connects, so here named, not resolved. */
+static void print_aliases(const pgverify_config *cfg,
+			  const pgverify_settings *s)
+{
+	const struct pgv_rule *r;
+	pgv_hosts it;
+	pgv_host h;
+
+	if (pgv_hosts_begin(s, &it) < 0)
+		return;
+	while (pgv_hosts_next(&it, &h) > 0)
+		if (h.tcp && (r = pgv_rule_for(cfg, h.name)) && r->verify_name)
+			printf("verify_name:  %s is verified as %s (hosts rule "
+			       "\"%s\"): libpq gets host=%s hostaddr=%s\n",
+			       h.name, r->verify_name, r->match, r->verify_name,
+			       h.addr[0]
+				   ? h.addr
+				   : "<each address of the name, "
+				     "resolved when the program connects>");
 }
 
 static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
@@ -174,6 +198,8 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 		if (d->gssencmode)
 			printf("gssencmode:   %s (gssencmode = \"disable\")\n",
 			       d->gssencmode);
+		if (d->aliased)
+			print_aliases(cfg, &p->settings);
 		if (d->sslnegotiation)
 			printf("sslnegotiation: direct (the hosts rule)\n");
 		else if (d->direct_unused)

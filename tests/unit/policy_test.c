@@ -50,6 +50,8 @@ static const char base_conf[] =
     "  { match = \"*.eu-*.rds.amazonaws.com\"; sslrootcert = \"/b/regions/{region}.pem\"; },\n"
     "  { match = \"*.rds.amazonaws.com.cn\"; sslrootcert = \"/b/cn/{region}-bundle.pem\"; },\n"
     "  { match = \"*.rds.amazonaws.com\"; sslrootcert = \"/b/rds.pem\"; },\n"
+    "  { match = \"db.alias.example\"; verify_name = \"db9.xyz.eu-west-1.rds.amazonaws.com\"; },\n"
+    "  { match = \"db.pinned.example\"; verify_name = \"db9.xyz.eu-west-1.rds.amazonaws.com\"; sslrootcert = \"/b/pinned.pem\"; },\n"
     "  { match = \"*.direct.example\"; sslrootcert = \"/b/corp.pem\"; sslnegotiation = \"direct\"; },\n"
     "  { match = \"*.classic.example\"; sslrootcert = \"/b/corp.pem\"; sslnegotiation = \"postgres\"; },\n"
     "  { match = \"*.corp.example\"; sslrootcert = \"/b/corp.pem\"; sslmode = \"verify-ca\"; }\n"
@@ -65,6 +67,9 @@ static const struct tcase cases[] = {
     {"no rule, libpq 17: nothing appended", CONNINFO, {"host=db.example.com"}, .libpq = 170000, .verdict = ENFORCE, .neg = "(none)"},
     {"two hosts, one without the direct rule: classic", CONNINFO, {"host=db.direct.example,db2.classic.example"}, .libpq = 170000, .verdict = ENFORCE, .neg = "(none)"},
     {"two hosts, both direct: direct", CONNINFO, {"host=a.direct.example,b.direct.example"}, .libpq = 180000, .verdict = ENFORCE, .neg = "direct"},
+    /* verify_name: the bundle of the name the certificate carries, unless the rule names one */
+    {"verify_name: the bundle of the rule that name matches, its region", CONNINFO, {"host=db.alias.example"}, .verdict = ENFORCE, .after = "verify-full", .rootcert = "/b/regions/eu-west-1.pem"},
+    {"verify_name with the rule's own bundle", CONNINFO, {"host=db.pinned.example"}, .verdict = ENFORCE, .rootcert = "/b/pinned.pem"},
     /* Unix-domain sockets and the default */
     {"empty conninfo is the default Unix socket", CONNINFO, {""}, .verdict = LEAVE, .reason = "Unix-domain"},
     {"socket directory host", CONNINFO, {"host=/tmp port=5432"}, .verdict = LEAVE},
