@@ -425,4 +425,9 @@ check "check: an audit path that is a symbolic link: not a regular file" "$(run 
 	"RECORDS WOULD BE LOST: it is not a regular file"
 printf 'sslrootcert = "%s";\naudit = "syslog";\n' "$T/pki/root.pem" >"$T/audit-syslog.conf"
 check_not "check: audit = syslog is fine" "$(run check -c "$T/audit-syslog.conf")" "RECORDS WOULD BE LOST"
+printf 'sslrootcert = "%s";\nexempt = [ "localhost" ];\n' "$T/pki/root.pem" >"$T/exempt-lo.conf"
+check "check: an exempt entry covering loopback says what the local pooler must do" "$(run check -c "$T/exempt-lo.conf")" \
+	"^exempt covers loopback \(localhost\): a local pooler's hop is left unverified; .*server_tls_sslmode = verify-full"
+printf 'sslrootcert = "%s";\nexempt = [ "10.0.0.0/8" ];\n' "$T/pki/root.pem" >"$T/exempt-ten.conf"
+check_not "check: an exempt block without loopback says nothing of poolers" "$(run check -c "$T/exempt-ten.conf")" "loopback"
 tap_done

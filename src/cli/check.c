@@ -482,6 +482,7 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 	bad |= check_libpq(j);
 	bad |= check_engine(j);
 	lost = check_audit(v.audit, preloaded_host_wide(), j);
+	check_loopback_exempt(v.exempt, v.nexempt, j);
 	if (j) {
 		json_bool(j, "ok", !bad && !lost);
 	} else {

@@ -5,6 +5,7 @@
  * are refused); and audit records must have somewhere to go.
  */
 #include "cli.h"
+#include "exempt.h"
 #include "json.h"
 
 #include <errno.h>
@@ -108,4 +109,33 @@ int check_audit(const char *audit, int host_wide, struct json *j)
 	else if (bad)
 		printf("audit %s: RECORDS WOULD BE LOST: %s\n", audit, why);
 	return bad;
+}
+
+/*
+ * An exempt entry that covers loopback leaves a local pooler's hop (a
+ * pgbouncer, a sidecar on 127.0.0.1) unverified, which is right only if the
+ * pooler verifies its own connections to the servers: pgbouncer does not
+ * use libpq for them, so pgverify cannot see them.  Said, never a failure.
+ */
+void check_loopback_exempt(const char *const *exempt, size_t n, struct json *j)
+{
+	int v4 = pgv_exempt_host(exempt, n, NULL, "127.0.0.1");
+	int v6 = pgv_exempt_host(exempt, n, NULL, "::1");
+	int name = pgv_exempt_host(exempt, n, "localhost", "127.0.0.1");
+	int covered = v4 || v6 || name;
+
+	if (j) {
+		json_bool(j, "exempt_loopback", covered);
+		return;
+	}
+	if (covered)
+		printf(
+		    "exempt covers loopback (%s): a local pooler's hop is left "
+		    "unverified; make sure the pooler verifies its own server "
+		    "connections (pgbouncer: server_tls_sslmode = verify-full "
+		    "and server_tls_ca_file = the bundle), which pgverify "
+		    "cannot see\n",
+		    name ? "localhost"
+		    : v4 ? "127.0.0.1"
+			 : "::1");
 }

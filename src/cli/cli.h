@@ -93,6 +93,9 @@ int check_readable_by_all(const char *path, const char *what, struct json *j);
  * they would be lost. */
 int check_audit(const char *audit, int host_wide, struct json *j);
 
+/* Says whether `exempt` leaves loopback (a local pooler) unverified. */
+void check_loopback_exempt(const char *const *exempt, size_t n, struct json *j);
+
 int cmd_exec(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
