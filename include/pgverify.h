@@ -9,6 +9,9 @@
 #ifndef PGVERIFY_H
 #define PGVERIFY_H
 
+/* An AWS region name ("us-gov-west-1") and its NUL. */
+#define PGV_REGION_SIZE 33
+
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -159,7 +162,8 @@ typedef struct pgverify_decision {
 	char reason[1024];	    /* why (REFUSE) or what (LEAVE) */
 	char bundle[1024]; /* storage for sslrootcert when it is not the
 			      connection's own */
-	char region[33];   /* the AWS region put for {region}, or "" */
+	char region[PGV_REGION_SIZE]; /* the AWS region put for {region}, or ""
+				       */
 	int report; /* mode "report" (the global one, or every TCP host's rule):
 		       the verdict is only what enforcement would do */
 	const char *keylog; /* the connection's sslkeylogfile (unlocked: it is

@@ -47,10 +47,10 @@ struct scan {
 	char no_region[ITEM_MAX]; /* a host whose rule needs its region */
 	const struct pgv_rule *region_rule; /* and that rule */
 	char paths[3][ITEM_MAX]; /* for bundle, other_bundle, and scratch */
-	char region[33];	 /* the region put into bundle, or "" */
-	size_t enforced;	 /* TCP hosts in mode "enforce" */
-	size_t direct;		 /* TCP hosts whose rule says "direct" */
-	size_t aliased;		 /* TCP hosts under a rule's verify_name */
+	char region[PGV_REGION_SIZE]; /* the region put into bundle, or "" */
+	size_t enforced;	      /* TCP hosts in mode "enforce" */
+	size_t direct;		      /* TCP hosts whose rule says "direct" */
+	size_t aliased;		      /* TCP hosts under a rule's verify_name */
 };
 
 __attribute__((format(printf, 2, 3))) static void refuse(pgverify_decision *d,
@@ -76,7 +76,8 @@ static const char *config_name(const pgverify_config *cfg)
  */
 static const char *host_bundle(const pgverify_config *cfg,
 			       const struct pgv_rule *r, const char *name,
-			       char *out, size_t len, char region[33])
+			       char *out, size_t len,
+			       char region[PGV_REGION_SIZE])
 {
 	const char *b = r && r->sslrootcert ? r->sslrootcert : cfg->sslrootcert;
 	const char *at = strstr(b, PGV_REGION);
@@ -84,7 +85,7 @@ static const char *host_bundle(const pgverify_config *cfg,
 
 	if (!at)
 		return b;
-	if (pgv_rds_region(name, region, 33) < 0)
+	if (pgv_rds_region(name, region, PGV_REGION_SIZE) < 0)
 		return NULL;
 	n = snprintf(out, len, "%.*s%s%s", (int)(at - b), b, region,
 		     at + strlen(PGV_REGION));
@@ -191,7 +192,7 @@ static void scan_host(const pgverify_config *cfg, const pgv_host *h,
 	int addr_only = !h->named && checked == name;
 	int mode = r && r->sslmode >= 0 ? r->sslmode : cfg->sslmode;
 	int slot = !sc->bundle ? 0 : !sc->other_bundle ? 1 : 2;
-	char region[33] = "";
+	char region[PGV_REGION_SIZE] = "";
 	const char *bundle = host_bundle(cfg, trust, checked, sc->paths[slot],
 					 sizeof(sc->paths[slot]), region);
 

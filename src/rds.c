@@ -36,7 +36,7 @@ static void common_name(const char *subject, char *cn, size_t len)
 
 const char *pgv_rds_ca_id(const char *subject)
 {
-	char cn[256], region[33];
+	char cn[256], region[PGV_REGION_SIZE];
 	size_t n;
 
 	common_name(subject, cn, sizeof(cn));
@@ -61,14 +61,14 @@ int pgv_rds_id_index(const char *id)
 	return -1;
 }
 
-void pgv_rds_subject_region(const char *subject, char out[33])
+void pgv_rds_subject_region(const char *subject, char out[PGV_REGION_SIZE])
 {
 	const char *p = subject;
 
 	out[0] = '\0';
 	while (*p) {
 		size_t n = strcspn(p, " ,/=");
-		if (n < 33 && pgv_aws_region(p, n)) {
+		if (n < PGV_REGION_SIZE && pgv_aws_region(p, n)) {
 			memcpy(out, p, n);
 			out[n] = '\0';
 			return;
@@ -91,7 +91,7 @@ static int match(const pgverify_cert *c, void *arg)
 	struct search *s = arg;
 	const char *id = pgv_rds_ca_id(c->subject);
 	int i = id ? pgv_rds_id_index(id) : -1;
-	char region[33];
+	char region[PGV_REGION_SIZE];
 
 	pgv_rds_subject_region(c->subject, region);
 	if (!c->is_ca || i < 0 || (region[0] && strcmp(region, s->region)) ||

@@ -2,6 +2,8 @@
 #ifndef PGV_RDS_H
 #define PGV_RDS_H
 
+#include "pgverify.h"
+
 #include <stddef.h>
 
 /* The ids pgverify knows: the current generation first (rds-ca-rsa2048-g1,
@@ -22,8 +24,8 @@ int pgv_rds_id_index(const char *id);
 const char *pgv_rds_ca_id(const char *subject);
 
 /* The first word of `subject` that is an AWS region name, into `out`
- * (33 bytes); "" when it names none. */
-void pgv_rds_subject_region(const char *subject, char out[33]);
+ * (PGV_REGION_SIZE bytes); "" when it names none. */
+void pgv_rds_subject_region(const char *subject, char out[PGV_REGION_SIZE]);
 
 /* Whether bundle `path` holds, for `region`, a root of each id of
  * pgv_rds_ids valid at `now`: trusted[i], and until[i] its not-after (the

@@ -13,7 +13,7 @@
 #include <strings.h>
 
 /* Longer than any region AWS has named (us-gov-west-1, ap-southeast-4). */
-#define REGION_MAX 32
+#define REGION_MAX (PGV_REGION_SIZE - 1)
 
 int pgv_aws_region(const char *s, size_t n)
 {

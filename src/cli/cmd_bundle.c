@@ -23,7 +23,7 @@ static const char usage[] =
 struct kind {
 	int certs, expired;
 	long long soonest; /* not-after of the first to expire, 0: none */
-	char regions[64][33];
+	char regions[64][PGV_REGION_SIZE];
 	int nregions;
 	char other[256]; /* OTHER: the first such subject */
 };
@@ -40,7 +40,7 @@ struct listing {
 
 static void count_region(struct kind *k, const char *subject)
 {
-	char region[33];
+	char region[PGV_REGION_SIZE];
 
 	pgv_rds_subject_region(subject, region);
 	if (!region[0])

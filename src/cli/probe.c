@@ -43,8 +43,8 @@ struct result {
 	int host_match;
 	int ok;
 	const char *ca_id; /* the RDS CA id of the chain's root, or NULL */
-	char region[33];   /* an RDS endpoint's region, or "" */
-	int trusted[PGV_RDS_IDS]; /* the bundle's roots for that region */
+	char region[PGV_REGION_SIZE]; /* an RDS endpoint's region, or "" */
+	int trusted[PGV_RDS_IDS];     /* the bundle's roots for that region */
 	long long until[PGV_RDS_IDS];
 };
 

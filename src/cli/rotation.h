@@ -24,7 +24,7 @@ struct trust {
 struct trust_cache {
 	struct trust_cache *next;
 	char *path;
-	char region[33];
+	char region[PGV_REGION_SIZE];
 	struct trust t;
 };
 
@@ -74,7 +74,7 @@ enum status { READY, NOT_READY, UNKNOWN };
 /* The verdict on one endpoint. */
 struct verdict {
 	const struct aws_db *db;
-	char region[33];
+	char region[PGV_REGION_SIZE];
 	char bundle[1024]; /* the file pgverify verifies it with */
 	char rule[512];	   /* the hosts rule that named it, or "" */
 	char update[1100]; /* the command that brings that bundle up to date */

@@ -31,7 +31,7 @@
 struct cert {
 	unsigned char *der;
 	size_t len;
-	char region[33]; /* "" when the subject names none */
+	char region[PGV_REGION_SIZE]; /* "" when the subject names none */
 	char subject[256];
 };
 
