@@ -49,12 +49,10 @@ check "report: its record: no TLS, the server's doing" "$(last report)" \
 check "report: a program that disables TLS connects in clear text" "$(psql_as report "$GOOD sslmode=disable")" "^ssl=false$"
 check "report: its record: no TLS, the program's doing" "$(last report)" \
 	"would_verify=false outcome=\"connected\" verified=false .*would_verify_error=\"no TLS: the program asked for none \(sslmode=disable\)\".* tls=false"
-"$FAKE" "$T/fake.port" "$T/fake.count" &
-i=0
-while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-psql_as report "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres" >/dev/null
-wait
-check "report: the N server gets the startup packet, as prefer sends it" "$(cat "$T/fake.count")" "^[1-9][0-9]*$"
+fake_start
+psql_as report "$(fake_at)" >/dev/null
+fake_wait
+check "report: the N server gets the startup packet, as prefer sends it" "$FAKE_COUNT" "^[1-9][0-9]*$"
 check "report: its record: would not verify" "$(last report)" \
 	"^decision=\"reported\" would=\"upgrade\" would_verify=false outcome=\"failed\""
 psql_as report "host=localhost port=$P_GOOD user=postgres password=s3cret dbname=postgres" >/dev/null

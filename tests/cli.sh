@@ -331,15 +331,12 @@ check "probe of a multi-host list probes each host" "$(echo "$out" | grep -c '^ 
 check "probe of a multi-host list fails if any host does" "$out" "exit=1$"
 
 # The fake server answers N and counts what follows: a probe sends nothing.
-"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
-fake=$!
-i=0
-while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-out=$(run probe "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret")
-wait "$fake"
+fake_start 10
+out=$(run probe "$(fake_at)")
 check "probe against a server that answers N: reported, exit 1" "$out" "answered N(.|
 )*exit=1$"
-check "probe sends nothing after the SSLRequest (no startup packet, no password)" "$(cat "$T/fake.count")" "^0$"
+fake_wait
+check "probe sends nothing after the SSLRequest (no startup packet, no password)" "$FAKE_COUNT" "^0$"
 
 # --- exec -----------------------------------------------------------------------
 # In a sanitizer build the commands exec runs need the runtimes preloaded.

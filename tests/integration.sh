@@ -72,14 +72,11 @@ check "URI aliases: forged certificate accepted without the shim" "$(psql_plain 
 
 # --- the fake server that answers N: nothing may follow -------------------------
 fake_bytes() { # fake_bytes with|without [EXTRA-CONNINFO [WAIT]]
-	"$FAKE" "$T/fake.port" "$T/fake.count" ${3:-} &
-	local pid=$! i=0
-	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-	local c="host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres ${2:-}"
+	fake_start "${3:-}"
+	local c="$(fake_at) ${2:-}"
 	if [ "$1" = with ]; then psql_shim "$c" >/dev/null; else psql_plain "$c" >/dev/null; fi
-	wait "$pid"
-	cat "$T/fake.count"
-	rm -f "$T/fake.port" "$T/fake.count"
+	fake_wait
+	echo "$FAKE_COUNT"
 }
 check "server answering N: 0 bytes reach it after the SSLRequest (shim)" "$(fake_bytes with)" "^0$"
 check "server answering N: the startup packet reaches it without the shim" "$(fake_bytes without)" "^[1-9][0-9]*$"

@@ -23,14 +23,6 @@ GOOD=$(at "$P_GOOD")
 MITM=$(at "$P_MITM")
 CLIENTS=$abs_top_srcdir/tests/clients
 
-# fake_start: a server answering N for one client; sets FAKE_PID, port.
-fake_start() {
-	rm -f "$T/fake.port" "$T/fake.count"
-	"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
-	FAKE_PID=$!
-	for _ in $(seq 200); do [ -s "$T/fake.port" ] && break; sleep 0.05; done
-	port=$(cat "$T/fake.port")
-}
 build() { # build NAME SOURCE...: compile a client into $T
 	local name=$1
 	shift
@@ -54,10 +46,10 @@ if build keypass "$CLIENTS/keypass.c"; then
 	check "key-passphrase hook: the connection opened inside it to the forged server is refused" "$out" \
 		"^inner: FAIL .*certificate verify failed(.|
 )*^startups \+0$"
-	fake_start
-	LD_PRELOAD="$SHIM" timeout 60 "$T/keypass" "$outer" "$(at "$port")" s3cret >"$T/keypass.out" 2>&1
-	wait "$FAKE_PID"
-	check "key-passphrase hook, inner connection to a server answering N: nothing sent after it" "$(cat "$T/fake.count")" "^0$"
+	fake_start 10
+	LD_PRELOAD="$SHIM" timeout 60 "$T/keypass" "$outer" "$(at "$FAKE_PORT")" s3cret >"$T/keypass.out" 2>&1
+	fake_wait
+	check "key-passphrase hook, inner connection to a server answering N: nothing sent after it" "$FAKE_COUNT" "^0$"
 	check "key-passphrase hook, no shim: the inner connection reaches the forged server" \
 		"$(on mitm "$T/keypass" "$outer" "$MITM" s3cret)" "^inner: ssl=t(.|
 )*^startups \+1$"
@@ -123,11 +115,11 @@ if [ "$(id -u)" = 0 ] && [ -e /lib/libnss_pgsql.so.2 ] && unshare -m --propagati
 	out=$(on mitm "$T/in-etc" env LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$nouser")
 	check "NSS module: the outer connection (user from the passwd lookup) is made, verified" "$out" "^OK ssl=1$"
 	check "NSS module: its own connection, to the forged server, is refused" "$out" "^startups \+0$"
-	fake_start
-	nss_etc "$port"
+	fake_start 10
+	nss_etc "$FAKE_PORT"
 	"$T/in-etc" env LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$nouser" >/dev/null 2>&1
-	wait "$FAKE_PID"
-	check "NSS module, its database answering N: nothing sent after it" "$(cat "$T/fake.count")" "^0$"
+	fake_wait
+	check "NSS module, its database answering N: nothing sent after it" "$FAKE_COUNT" "^0$"
 	nss_etc "$P_MITM"
 	check "NSS module, no shim: its connection reaches the forged server" \
 		"$(on mitm "$T/in-etc" "$PLAIN" connectdb "$nouser")" "^startups \+[1-9]"
@@ -167,10 +159,10 @@ PHP
 			"$(on mitm env PGHOSTADDR=127.0.0.1 LD_PRELOAD="$SHIM" php "$T/$kind.php" "$MITM" "$PGV_NAME" "$P_MITM")" \
 			"certificate verify failed(.|
 )*^startups \+0$"
-		fake_start
-		env PGHOSTADDR=127.0.0.1 LD_PRELOAD="$SHIM" timeout 60 php "$T/$kind.php" "$(at "$port")" "$PGV_NAME" "$port" >/dev/null 2>&1
-		wait "$FAKE_PID"
-		check "PHP $kind: server answering N, nothing sent after it" "$(cat "$T/fake.count")" "^0$"
+		fake_start 10
+		env PGHOSTADDR=127.0.0.1 LD_PRELOAD="$SHIM" timeout 60 php "$T/$kind.php" "$(at "$FAKE_PORT")" "$PGV_NAME" "$FAKE_PORT" >/dev/null 2>&1
+		fake_wait
+		check "PHP $kind: server answering N, nothing sent after it" "$FAKE_COUNT" "^0$"
 		check "PHP $kind, no shim: the forged server is accepted" \
 			"$(on mitm env PGHOSTADDR=127.0.0.1 php "$T/$kind.php" "$MITM" "$PGV_NAME" "$P_MITM")" "ssl=t
 startups \+1$"

@@ -151,14 +151,10 @@ check "the whole bundle by hand (verify-full) accepts another region's chain: th
 # --- a server that answers N to the SSLRequest: not one byte may follow ----------
 # fake_after CLIENT...: bytes the client sent after the server's N.
 fake_after() {
-	"$FAKE" "$T/fake.port" "$T/fake.count" &
-	local pid=$! i=0
-	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-	local c="host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres"
-	env PGVERIFY_CONFIG="$T/good.conf" "$@" "$c" >/dev/null 2>&1
-	wait "$pid"
-	cat "$T/fake.count"
-	rm -f "$T/fake.port" "$T/fake.count"
+	fake_start
+	env PGVERIFY_CONFIG="$T/good.conf" "$@" "$(fake_at)" >/dev/null 2>&1
+	fake_wait
+	echo "$FAKE_COUNT"
 }
 rows=$((rows + 1)) failed_before=$tap_failed
 check "server answering N: psql sends nothing after it" "$(fake_after LD_PRELOAD="$SHIM" "$T/psql-run")" "^0$"
@@ -178,16 +174,13 @@ if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
 	# foreign HOSTADDR_OPTION VAR=VALUE... CLIENT...: bytes 10.99.0.1
 	# received (psql-run's SQL: none, it only connects)
 	foreign() {
-		local opt=$1 i=0 pid
+		local opt=$1
 		shift
-		ip netns exec "$NS" "$FAKE" "$T/fake.port" "$T/fake.count" 10 10.99.0.1 &
-		pid=$!
-		while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+		fake_start 10 10.99.0.1 "$NS"
 		ip netns exec "$NS" env PGVERIFY_CONFIG="$T/exempt.conf" "$@" \
-			"host=localhost $opt port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres sslmode=disable" >/dev/null 2>&1
-		wait "$pid"
-		cat "$T/fake.count"
-		rm -f "$T/fake.port" "$T/fake.count"
+			"host=localhost $opt port=$FAKE_PORT user=postgres password=s3cret dbname=postgres sslmode=disable" >/dev/null 2>&1
+		fake_wait
+		echo "$FAKE_COUNT"
 	}
 	rows=$((rows + 1)) failed_before=$tap_failed
 	check "exempt name, foreign hostaddr: psql sends nothing in clear text" \

@@ -161,13 +161,34 @@ fixture_builds_missing() {
 	done < <(sed -n 's/^libpq-builds: \([^:]*\): skipped.*/\1/p' "$T/builds.err")
 }
 
+# fake_start [WAIT [ADDRESS [NETNS]]]: the server that answers N to the
+# SSLRequest and counts what follows, for one client (WAIT seconds at
+# most, on ADDRESS, in network namespace NETNS); sets FAKE_PID, FAKE_PORT.
+fake_start() {
+	local i=0
+	rm -f "$T/fake.port" "$T/fake.count"
+	# shellcheck disable=SC2086
+	${3:+ip netns exec $3} "$FAKE" "$T/fake.port" "$T/fake.count" ${1:-} ${2:-} &
+	FAKE_PID=$!
+	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	FAKE_PORT=$(cat "$T/fake.port")
+}
+
+# fake_wait: once the client is done, FAKE_COUNT is the bytes it sent
+# after the N (in the shell that ran fake_start: only it can wait).
+fake_wait() {
+	wait "$FAKE_PID"
+	FAKE_COUNT=$(cat "$T/fake.count")
+	rm -f "$T/fake.port" "$T/fake.count"
+}
+
+# fake_at: a connection string to the fake server, with a password.
+fake_at() { echo "host=$PGV_NAME hostaddr=127.0.0.1 port=$FAKE_PORT user=postgres password=s3cret dbname=postgres"; }
+
 # fake_after CMD...: bytes CMD CONNINFO sent after a server's N.
 fake_after() {
-	"$FAKE" "$T/fake.port" "$T/fake.count" 10 &
-	local pid=$! i=0
-	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-	timeout 60 "$@" "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/fake.port") user=postgres password=s3cret dbname=postgres" >/dev/null 2>&1
-	wait "$pid"
-	cat "$T/fake.count"
-	rm -f "$T/fake.port" "$T/fake.count"
+	fake_start 10
+	timeout 60 "$@" "$(fake_at)" >/dev/null 2>&1
+	fake_wait
+	echo "$FAKE_COUNT"
 }
