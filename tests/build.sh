@@ -12,6 +12,9 @@ check_not "libpgverify.so carries no NEEDED libpq: each copy in the process is f
 exported=$(nm -D --defined-only "$so" | awk '$2 == "T" || $2 == "D" || $2 == "B" || $2 == "i" { print $3 }' | sort | tr '\n' ' ')
 expected="PQconnectPoll PQconnectStart PQconnectStartParams PQconnectdb PQconnectdbParams PQping PQpingParams PQsetdbLogin dlmopen dlopen"
 check "exports exactly the eight interposed libpq names, dlopen and dlmopen" "$(echo $exported)" "^$expected$"
+# HACKING.md is the map: every source file is on it.
+missing=$(cd "$abs_top_srcdir/src" && for f in *.c cli/*.c; do grep -q "\`$(basename "$f")\`" "$abs_top_srcdir/HACKING.md" || echo "$f"; done)
+check "HACKING.md names every source file" "${missing:-none}" "^none$"
 for page in pgverify.1 pgverify.conf.5 libpgverify.3; do
 	if command -v groff >/dev/null; then
 		check "man page $page renders without warnings" \
