@@ -64,10 +64,44 @@ static void *find(void *scope, const char *name, const char *version)
 	return version ? dlvsym(scope, name, version) : dlsym(scope, name);
 }
 
-/* The object that defines `addr`. */
-static const struct link_map *object_of(const void *addr)
+/* A loaded object: its load bias and its file name ("" for the
+ * program). */
+struct object {
+	ElfW(Addr) base;
+	const char *name;
+};
+
+struct finding {
+	ElfW(Addr) addr;
+	struct object *out;
+};
+
+static int contains(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	return pgv_bind_object_of(addr);
+	struct finding *f = arg;
+
+	(void)size;
+	for (size_t i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+		ElfW(Addr) start = info->dlpi_addr + p->p_vaddr;
+		if (p->p_type == PT_LOAD && f->addr >= start &&
+		    f->addr < start + p->p_memsz) {
+			f->out->base = info->dlpi_addr;
+			f->out->name = info->dlpi_name ? info->dlpi_name : "";
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The object of this namespace whose segments hold `addr`: 0, or -1.
+ * (dladdr() would also look for the nearest symbol, which costs a walk
+ * of libcrypto's whole symbol table each time.) */
+static int object_of(const void *addr, struct object *out)
+{
+	struct finding f = {(ElfW(Addr))addr, out};
+
+	return dl_iterate_phdr(contains, &f) ? 0 : -1;
 }
 
 /* The function libpq's import `f` reaches, or NULL with why. */
@@ -75,7 +109,7 @@ static void *resolve(const struct pgv_elf *pq, void *copy, const struct fn *f,
 		     char *why, size_t whylen)
 {
 	struct pgv_import imp = {NULL, NULL}, kin = {NULL, NULL};
-	const struct link_map *bound;
+	struct object bound;
 	void *global, *local, *fn;
 
 	if (pgv_elf_import(pq, f->name, &imp) < 0 &&
@@ -102,24 +136,23 @@ static void *resolve(const struct pgv_elf *pq, void *copy, const struct fn *f,
 	}
 	/* Already bound (BIND_NOW, or called once): it must be that one.
 	 * An unbound slot points into the copy's own PLT. */
-	if (imp.slot && *imp.slot != fn && (bound = object_of(*imp.slot)) &&
-	    bound->l_addr != pq->base) {
+	if (imp.slot && *imp.slot != fn && object_of(*imp.slot, &bound) == 0 &&
+	    bound.base != pq->base) {
 		snprintf(why, whylen, "its %s is bound to %s", f->name,
-			 *bound->l_name ? bound->l_name : "the program");
+			 *bound.name ? bound.name : "the program");
 		return NULL;
 	}
 	return fn;
 }
 
-/* Keep `lm` loaded for the life of the process (NULL: the program, which
- * always is).  -1 if it cannot be opened again. */
-static int pin(const struct link_map *lm, void **out)
+/* Keep `obj` loaded for the life of the process (nothing for the
+ * program, which always is).  -1 if it cannot be opened again. */
+static int pin(const struct object *obj, Lmid_t ns, void **out)
 {
 	*out = NULL;
-	if (!*lm->l_name)
+	if (!*obj->name)
 		return 0;
-	*out = pgv_loader_dlmopen(pgv_bind_own_namespace(), lm->l_name,
-				  RTLD_LAZY | RTLD_NOLOAD);
+	*out = pgv_loader_dlmopen(ns, obj->name, RTLD_LAZY | RTLD_NOLOAD);
 	return *out ? 0 : -1;
 }
 
@@ -135,31 +168,32 @@ static int same_table(const struct pgv_ssl *a, const struct pgv_ssl *b)
 const struct pgv_ssl *pgv_ssl_of(const struct pgv_elf *pq, char *why,
 				 size_t whylen)
 {
-	const struct link_map *lib[2] = {NULL, NULL};
+	Lmid_t ns = pgv_bind_own_namespace();
+	struct object lib[2] = {{0, NULL}, {0, NULL}};
 	struct pgv_ssl t;
 	void *copy;
 	size_t i;
 
 	memset(&t, 0, sizeof(t));
-	copy = pgv_loader_dlmopen(pgv_bind_own_namespace(), pq->name,
-				  RTLD_LAZY | RTLD_NOLOAD);
+	copy = pgv_loader_dlmopen(ns, pq->name, RTLD_LAZY | RTLD_NOLOAD);
 	if (!copy) {
 		snprintf(why, whylen, "it cannot be opened again");
 		return NULL;
 	}
 	for (i = 0; i < NFNS; i++) {
 		void *fn = resolve(pq, copy, &fns[i], why, whylen);
-		const struct link_map *lm = fn ? object_of(fn) : NULL;
+		struct object *want = &lib[fns[i].lib], obj;
 		if (!fn)
 			break;
-		if (!lm || (lib[fns[i].lib] && lib[fns[i].lib] != lm)) {
+		if (object_of(fn, &obj) < 0 ||
+		    (want->name && want->base != obj.base)) {
 			snprintf(why, whylen,
 				 "its OpenSSL functions come from more than "
 				 "one object (%s)",
 				 fns[i].name);
 			break;
 		}
-		lib[fns[i].lib] = lm;
+		*want = obj;
 		memcpy((char *)&t + fns[i].offset, &fn, sizeof(fn));
 	}
 	dlclose(copy);
@@ -172,8 +206,8 @@ const struct pgv_ssl *pgv_ssl_of(const struct pgv_elf *pq, char *why,
 		snprintf(why, whylen, "too many OpenSSLs in one process");
 		return NULL;
 	}
-	if (pin(lib[LIBSSL], &t.pins[0]) < 0 ||
-	    pin(lib[LIBCRYPTO], &t.pins[1]) < 0) {
+	if (pin(&lib[LIBSSL], ns, &t.pins[0]) < 0 ||
+	    pin(&lib[LIBCRYPTO], ns, &t.pins[1]) < 0) {
 		snprintf(why, whylen, "its OpenSSL cannot be opened again");
 		if (t.pins[0])
 			dlclose(t.pins[0]);

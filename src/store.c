@@ -46,14 +46,15 @@ struct entry {
 };
 
 /*
- * The cache, under `lock`.  A store is loaded under the lock, so a file is
- * parsed once however many threads connect at once.  A file that changed
- * gets a new store, and the old one is released by its last SSL_CTX; past
- * ENTRIES files, the least recently used is released.
+ * The cache and its use counter, written and read under `lock`.  A store
+ * is loaded under the lock, so a file is parsed once however many threads
+ * connect at once.  A file that changed gets a new store, and the old one
+ * is released by its last SSL_CTX; past ENTRIES files, the least recently
+ * used is released.
  */
 #define ENTRIES 16
 static struct entry cache[ENTRIES];
-static unsigned long long clock_;
+static unsigned long long uses;
 static struct pgv_fork_lock lock = PGV_FORK_LOCK_INITIALIZER;
 
 /* Each slot's OpenSSL: written once at bind time (release), before the
@@ -158,7 +159,10 @@ static struct entry *slot_for(const struct pgv_ssl *ssl, const char *path)
  * The shared store for the bundle `path` as it is now, with one reference
  * for the caller; NULL if it cannot be loaded.  A file that changes while
  * it is loaded is used by this connection only, and loaded again by the
- * next.
+ * next.  Under the lock run only stat() and that OpenSSL's loading of a
+ * PEM file: libpq's SSL_CTX_new() initialised OpenSSL before (its
+ * configuration, the one place where it loads objects), so no dlopen(),
+ * and no other lock (copies.c's), is reached from here.
  */
 static X509_STORE *shared_store(const struct pgv_ssl *ssl, const char *path)
 {
@@ -174,7 +178,7 @@ static X509_STORE *shared_store(const struct pgv_ssl *ssl, const char *path)
 	if (e->ssl && same(&e->id, &before)) {
 		store = e->store;
 		ssl->store_up_ref(store);
-		e->used = ++clock_;
+		e->used = ++uses;
 		goto out;
 	}
 	if (e->ssl)
@@ -184,7 +188,7 @@ static X509_STORE *shared_store(const struct pgv_ssl *ssl, const char *path)
 	if (identify(path, &after) < 0 || !same(&before, &after) ||
 	    !(copy = strdup(path)))
 		goto out;
-	*e = (struct entry){ssl, copy, before, store, ++clock_};
+	*e = (struct entry){ssl, copy, before, store, ++uses};
 	ssl->store_up_ref(store);
 out:
 	pgv_fork_unlock(&lock);
