@@ -14,13 +14,16 @@
  *    the copies there (pgv_bind_namespace()).
  *
  * The copy's getenv() and fopen() are routed to replay.c, so that libpq
- * reads once what pgverify planned with.
+ * reads once what pgverify planned with; its loading of root certificates
+ * to store.c, so that a bundle is parsed once per process.
  */
 #include "bind.h"
 #include "copies.h"
 #include "dyntab.h"
 #include "loader.h"
 #include "replay.h"
+#include "ssl.h"
+#include "store.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -153,6 +156,30 @@ int pgv_bind_inputs(const struct pgv_elf *pq, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int pgv_bind_store(const struct pgv_elf *pq, int slot, char *why, size_t whylen)
+{
+	const struct pgv_ssl *ssl = pgv_ssl_of(pq, why, whylen);
+
+	if (!ssl)
+		return 0;
+	pgv_store_attach(slot, ssl);
+	/* The two calls that change a store first, the one that hands out
+	 * shared stores last: a thread inside libpq meanwhile, or a routing
+	 * that fails half-way, never has a shared store changed by a call
+	 * that did not come here. */
+	for (int i = PGV_NSTORE_HOOKS - 1; i >= 0; i--) {
+		struct pgv_rebind rb = {pgv_store_hook_names[i], NULL,
+					pgv_store_stubs[slot][i]};
+		if (pgv_elf_rebind(pq, &rb, 1) < 0) {
+			snprintf(why, whylen,
+				 "cannot route libpq's %s (%s): %m", rb.name,
+				 pq->name);
+			return 0;
+		}
+	}
+	return 1;
 }
 
 void pgv_bind_reals(const struct pgv_elf *pq, const void *reals[PGV_NHOOKS])

@@ -42,6 +42,14 @@ void pgv_bind_reals(const struct pgv_elf *pq, const void *reals[PGV_NHOOKS]);
 /* Route the copy's getenv() and fopen() to replay.c.  0, or -1 with err. */
 int pgv_bind_inputs(const struct pgv_elf *pq, char *err, size_t errlen);
 
+/*
+ * Route the copy's loading of root certificates to store.c's hooks for
+ * `slot`, where its OpenSSL can be told for certain (ssl.c).  1 routed;
+ * 0 not, why in `why`: the copy loads its own, as without pgverify.
+ */
+int pgv_bind_store(const struct pgv_elf *pq, int slot, char *why,
+		   size_t whylen);
+
 /* Point the copy's dynamic symbols for the hooks at `stubs` (every later
  * lookup in the copy).  0, or -1 with err: the copy stays reachable. */
 int pgv_bind_symbols(const struct pgv_elf *pq, const void *const *stubs,

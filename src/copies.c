@@ -130,6 +130,10 @@ static void bind_copy(const struct link_map *lm, const struct pgv_elf *obj)
 		pgv_log(PGV_LOG_ERROR,
 			"%s: every connection through it will be refused",
 			refusal[k]);
+	if (pgv_bind_store(obj, (int)k, err, sizeof(err)) == 0)
+		pgv_debug("libpq %s loads its root certificates itself for "
+			  "each connection: %s",
+			  obj->name, err);
 	pgv_libpq_find_error(pq);
 	__atomic_store_n(&ncopies, k + 1, __ATOMIC_RELEASE);
 	make_reachable((int)k, obj, reals);

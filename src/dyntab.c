@@ -110,6 +110,15 @@ static void read_dynamic(const ElfW(Dyn) * d, struct pgv_elf *out)
 			soname = d->d_un.d_val;
 			have_soname = 1;
 			break;
+		case DT_VERSYM:
+			out->versym = p;
+			break;
+		case DT_VERNEED:
+			out->verneed = p;
+			break;
+		case DT_VERNEEDNUM:
+			out->verneednum = d->d_un.d_val;
+			break;
 		case DT_JMPREL:
 			out->rel[0] = p;
 			break;
@@ -423,6 +432,52 @@ int pgv_elf_rebind(const struct pgv_elf *obj, const struct pgv_rebind *rb,
 		}
 	}
 	return changed;
+}
+
+/* The name of version index `ndx` among the versions `obj` needs, or
+ * NULL (0 and 1 are "local" and "global": no version). */
+static const char *needed_version(const struct pgv_elf *obj, ElfW(Half) ndx)
+{
+	const char *p = (const char *)obj->verneed;
+
+	for (size_t i = 0; p && ndx > 1 && i < obj->verneednum; i++) {
+		const ElfW(Verneed) *vn = (const ElfW(Verneed) *)p;
+		const char *a = p + vn->vn_aux;
+		for (size_t j = 0; j < vn->vn_cnt; j++) {
+			const ElfW(Vernaux) *aux = (const ElfW(Vernaux) *)a;
+			if (aux->vna_other == ndx)
+				return aux->vna_name < obj->strsz
+					   ? obj->strtab + aux->vna_name
+					   : NULL;
+			a += aux->vna_next;
+		}
+		p += vn->vn_next;
+	}
+	return NULL;
+}
+
+int pgv_elf_import(const struct pgv_elf *obj, const char *name,
+		   struct pgv_import *out)
+{
+	size_t entsize = obj->rela ? sizeof(ElfW(Rela)) : sizeof(ElfW(Rel));
+
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; obj->rel[t] && i < obj->relsz[t] / entsize;
+		     i++) {
+			struct reloc r = reloc_at(obj, obj->rel[t], i);
+			const char *sym = address_of(obj, r);
+			if (!sym || strcmp(sym, name) != 0)
+				continue;
+			out->slot = (const void *const *)(obj->base + r.offset);
+			out->version =
+			    obj->versym
+				? needed_version(obj,
+						 obj->versym[R_SYM_OF(r.info)] &
+						     0x7fff)
+				: NULL;
+			return 0;
+		}
+	return -1;
 }
 
 int pgv_elf_count_relocs(const struct pgv_elf *obj, const char *name)

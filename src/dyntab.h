@@ -25,6 +25,12 @@ struct pgv_elf {
 	int rela; /* the tables hold ElfW(Rela), not ElfW(Rel) */
 	const ElfW(Phdr) * phdr;
 	size_t phnum;
+
+	/* The versions of the symbols it imports (DT_VERSYM, DT_VERNEED):
+	 * NULL when it names none. */
+	const ElfW(Half) * versym;
+	const ElfW(Verneed) * verneed;
+	size_t verneednum;
 };
 
 /* Read the dynamic section of the object `lm`.  0, or -1 when it has none
@@ -61,6 +67,18 @@ struct pgv_rebind {
  */
 int pgv_elf_rebind(const struct pgv_elf *obj, const struct pgv_rebind *r,
 		   size_t n);
+
+/* A function `obj` imports: one of the slots its relocations bind to it,
+ * and the symbol version it asks for (NULL: any). */
+struct pgv_import {
+	const void *const *slot;
+	const char *version;
+};
+
+/* Find the import `name` of `obj`.  0, or -1 when no relocation of `obj`
+ * names it. */
+int pgv_elf_import(const struct pgv_elf *obj, const char *name,
+		   struct pgv_import *out);
 
 /* How many function-address relocations of `obj` name `name`. */
 int pgv_elf_count_relocs(const struct pgv_elf *obj, const char *name);

@@ -1,7 +1,8 @@
 /*
  * One set of pthread_atfork() handlers for every pgv_fork_lock: the
- * caches and tables that threads share (bundle.c, chain.c, shim.c) each
- * have one, and none is ever taken while holding another.
+ * caches and tables that threads share (bundle.c, chain.c, shim.c in the
+ * engine; copies.c, store.c in the library) each have one, and none is
+ * ever taken while holding another.
  */
 #include "forklock.h"
 
@@ -32,8 +33,9 @@ static void install_handlers(void)
 	pthread_atfork(before_fork, after_fork, after_fork);
 }
 
-/* The project has three such locks; MAX_LOCKS leaves room, and a lock
- * past it would only lose the fork guarantee, never its mutual exclusion. */
+/* The engine has three such locks and the library two, each file in a
+ * registry of its own; MAX_LOCKS leaves room, and a lock past it would only
+ * lose the fork guarantee, never its mutual exclusion. */
 static void enlist(struct pgv_fork_lock *l)
 {
 	pthread_once(&handlers_once, install_handlers);

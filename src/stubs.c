@@ -9,6 +9,7 @@
  */
 #include "copies.h"
 #include "hooks.h"
+#include "store.h"
 
 #define RET __builtin_return_address(0)
 
@@ -125,4 +126,51 @@ const char *const pgv_hook_names[PGV_NHOOKS] = {
     "PQconnectdb",	    "PQconnectdbParams", "PQconnectStart",
     "PQconnectStartParams", "PQsetdbLogin",	 "PQping",
     "PQpingParams",	    "PQconnectPoll",
+};
+
+/*
+ * The same for libpq's loading of its root certificates (store.c): each
+ * bound copy's GOT slots for these three OpenSSL functions point at its
+ * slot's set, so store.c knows which copy's OpenSSL to call.
+ */
+#define STORE_STUBS(k)                                                         \
+	static int ctx_load_##k(SSL_CTX *ctx, const char *file,                \
+				const char *dir)                               \
+	{                                                                      \
+		return pgv_store_ctx_load_verify(k, ctx, file, dir);           \
+	}                                                                      \
+	static int store_load_##k(X509_STORE *store, const char *file,         \
+				  const char *dir)                             \
+	{                                                                      \
+		return pgv_store_load_locations(k, store, file, dir);          \
+	}                                                                      \
+	static int store_flags_##k(X509_STORE *store, unsigned long flags)     \
+	{                                                                      \
+		return pgv_store_set_flags(k, store, flags);                   \
+	}
+
+#define STORE_ROW(k)                                                           \
+	{                                                                      \
+		(const void *)ctx_load_##k, (const void *)store_load_##k,      \
+		    (const void *)store_flags_##k                              \
+	}
+
+STORE_STUBS(0)
+STORE_STUBS(1)
+STORE_STUBS(2)
+STORE_STUBS(3)
+STORE_STUBS(4)
+STORE_STUBS(5)
+STORE_STUBS(6)
+STORE_STUBS(7)
+
+const void *const pgv_store_stubs[PGV_COPIES_MAX][PGV_NSTORE_HOOKS] = {
+    STORE_ROW(0), STORE_ROW(1), STORE_ROW(2), STORE_ROW(3),
+    STORE_ROW(4), STORE_ROW(5), STORE_ROW(6), STORE_ROW(7),
+};
+
+const char *const pgv_store_hook_names[PGV_NSTORE_HOOKS] = {
+    "SSL_CTX_load_verify_locations",
+    "X509_STORE_load_locations",
+    "X509_STORE_set_flags",
 };

@@ -43,6 +43,7 @@ for t in conninfo config; do
 	memcheck "fuzz corpus '$t'" $VG "$B/tests/fuzz_${t}_replay" "$abs_top_srcdir/tests/fuzz/corpus/$t"/*
 done
 
+FIXTURE_PKI=make_pki_crl
 fixture_start good mitm
 printf 'sslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/pgverify.conf"
 export PGVERIFY_CONFIG=$T/pgverify.conf PGCONNECT_TIMEOUT=10
@@ -59,6 +60,20 @@ pre "preloaded, PQping" "$PLAIN" ping "$MITM"
 pre "preloaded, 8 threads" "$PLAIN" threads 8 "$GOOD"
 pre "preloaded, fork" "$PLAIN" fork "$GOOD"
 pre "preloaded, refused before connecting (garbage bundle)" "$PLAIN" connectdb "$GOOD sslrootcert=/etc/hostname"
+# The shared trust store (src/store.c): a bundle replaced (the old store
+# released), connections with a CRL (private stores), a bundle that fails
+# to load (libpq's own call) and one fixed afterwards.
+cp "$T/pki/root.pem" "$T/bundle.pem"
+printf 'sslrootcert = "%s";\nexempt = [ "%s", "127.0.0.1" ];\n' "$T/bundle.pem" "$PGV_NAME" >"$T/store.conf"
+: >"$T/empty.pem"
+memcheck "preloaded, shared store: replaced bundle, CRLs, a failed load" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/store.conf" \
+	$VG "$PLAIN" sequence "$GOOD sslmode=verify-full sslrootcert=$T/bundle.pem" \
+	"$GOOD sslmode=verify-full sslrootcert=$T/bundle.pem sslcrl=$T/pki/crl-revoked.pem" \
+	"!cp $T/pki/regions.pem $T/bundle.new && mv $T/bundle.new $T/bundle.pem" \
+	"$GOOD sslmode=verify-full sslrootcert=$T/bundle.pem sslcrldir=$T/pki/crldir-revoked" \
+	"$GOOD sslmode=verify-full sslrootcert=$T/bundle.pem" \
+	"$GOOD sslmode=verify-full sslrootcert=$T/empty.pem" "!cat $T/pki/root.pem >$T/empty.pem" \
+	"$GOOD sslmode=verify-full sslrootcert=$T/empty.pem"
 memcheck "preloaded, bad configuration" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG=/nonexistent.conf $VG "$PLAIN" connectdb "$GOOD"
 # Vendored copies (tests/vendored.sh): the system's libpq renamed, reached
 # by an extension (RTLD_LOCAL, RTLD_DEEPBIND) and by dlsym() on it.

@@ -22,6 +22,9 @@
  *   client dlmopen CONNINFO   (libpq loaded again in a new namespace with
  *                              dlmopen(LM_ID_NEWLM), its PQconnectdb used)
  *   client maps               (the libpq files mapped in this process)
+ *   client sequence ARG...    (each ARG in turn: a CONNINFO, connected to
+ *                              with one report line, or !COMMAND, run by
+ *                              the shell: one process, many connections)
  *   client reset CONNINFO     (connect, then PQreset, as psql does after
  *                              losing the server)
  */
@@ -266,6 +269,20 @@ static int connect_each(int argc, char **argv)
 	return 0;
 }
 
+/* Every argument in turn; the exit status says whether all connected. */
+static int run_sequence(int argc, char **argv)
+{
+	int failed = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (argv[i][0] == '!')
+			failed |= system(argv[i] + 1) != 0;
+		else
+			failed |= report(PQconnectdb(argv[i]));
+	}
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -304,6 +321,8 @@ int main(int argc, char **argv)
 		return connect_dlmopen(argv[2]);
 	if (strcmp(mode, "maps") == 0)
 		return print_maps();
+	if (strcmp(mode, "sequence") == 0)
+		return run_sequence(argc - 2, argv + 2);
 	if (strcmp(mode, "raw") == 0 && argc == 4)
 		return report(connect_raw(argv[2], argv[3]));
 	if (strcmp(mode, "fds") == 0)

@@ -122,3 +122,33 @@ make_pki_rds() {
 		cat "$d/rds2048.pem" "$d/rds4096.pem" "$d/rdsecc384.pem" "$d/rdseu2048.pem" >"$d/rds-all.pem" &&
 		cat "$d/rds2048.pem" "$d/rds4096.pem" "$d/rdseu2048.pem" >"$d/rds-noecc.pem"
 }
+
+# make_pki_crl DIR: certificate revocation lists for good.pem's chain.
+# libpq checks CRLs for the whole chain, so each CA gives one:
+#   crl-revoked.pem   the root's (empty) and the intermediate's, which
+#                     revokes good.crt
+#   crl-clean.pem     both empty
+#   crldir-revoked/   crl-revoked.pem's two CRLs under their hashed names,
+#                     for sslcrldir
+make_pki_crl() {
+	local d=$1 ca
+	for ca in root inter; do
+		mkdir -p "$d/crl-$ca"
+		: >"$d/crl-$ca/index.txt"
+		echo 01 >"$d/crl-$ca/crlnumber"
+		printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\ncrlnumber=%s\ndefault_md=sha256\ndefault_crl_days=3650\n' \
+			"$d/crl-$ca/index.txt" "$d/crl-$ca/crlnumber" >"$d/crl-$ca/ca.cnf"
+		openssl ca -gencrl -config "$d/crl-$ca/ca.cnf" -cert "$d/$ca.pem" -keyfile "$d/$ca.key" \
+			-out "$d/crl-$ca/clean.pem" 2>/dev/null || return 1
+	done
+	openssl ca -config "$d/crl-inter/ca.cnf" -cert "$d/inter.pem" -keyfile "$d/inter.key" \
+		-revoke "$d/good.crt" 2>/dev/null &&
+		openssl ca -gencrl -config "$d/crl-inter/ca.cnf" -cert "$d/inter.pem" -keyfile "$d/inter.key" \
+			-out "$d/crl-inter/revoked.pem" 2>/dev/null || return 1
+	cat "$d/crl-root/clean.pem" "$d/crl-inter/revoked.pem" >"$d/crl-revoked.pem"
+	cat "$d/crl-root/clean.pem" "$d/crl-inter/clean.pem" >"$d/crl-clean.pem"
+	mkdir -p "$d/crldir-revoked"
+	cp "$d/crl-root/clean.pem" "$d/crldir-revoked/root.pem"
+	cp "$d/crl-inter/revoked.pem" "$d/crldir-revoked/inter.pem"
+	openssl rehash "$d/crldir-revoked" 2>/dev/null
+}

@@ -1,0 +1,46 @@
+/*
+ * The OpenSSL a libpq copy calls.  Each copy may carry its own (npm's
+ * embedded-postgres ships OpenSSL 1.1 beside its libpq, a wheel ships a
+ * renamed libssl): the functions store.c uses on a copy's behalf are that
+ * OpenSSL's, resolved at run time (the library links no OpenSSL), one
+ * table per OpenSSL, never a mix of two.
+ */
+#ifndef PGV_SSL_H
+#define PGV_SSL_H
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <stddef.h>
+
+struct pgv_elf;
+
+struct pgv_ssl {
+	/* libssl */
+	__typeof__(SSL_CTX_load_verify_locations) *ctx_load_verify_locations;
+	__typeof__(SSL_CTX_set_cert_store) *ctx_set_cert_store;
+	/* the libcrypto that libssl uses */
+	__typeof__(X509_STORE_new) *store_new;
+	__typeof__(X509_STORE_up_ref) *store_up_ref;
+	__typeof__(X509_STORE_free) *store_free;
+	__typeof__(X509_STORE_load_locations) *store_load_locations;
+	__typeof__(X509_STORE_set_flags) *store_set_flags;
+	__typeof__(ERR_set_mark) *err_set_mark;
+	__typeof__(ERR_pop_to_mark) *err_pop_to_mark;
+	/* Both objects, pinned for the life of the process: the stores
+	 * store.c keeps are theirs, even if the copy is unloaded. */
+	void *pins[2];
+};
+
+/*
+ * The OpenSSL the libpq copy `pq` binds its calls to, or NULL with why in
+ * `why` when that cannot be told for certain (two OpenSSLs in its scopes
+ * define one of the functions, a function is bound elsewhere already, one
+ * is missing): such a copy is left to load its own certificates.  Called
+ * at bind time, under copies.c's lock; the table lives as long as the
+ * process.
+ */
+const struct pgv_ssl *pgv_ssl_of(const struct pgv_elf *pq, char *why,
+				 size_t whylen);
+
+#endif
