@@ -27,6 +27,10 @@ struct pgv_front {
 	void (*replay_begin)(struct pgv_replay *r);
 	void (*replay_switch)(struct pgv_replay *r);
 	void (*replay_end)(struct pgv_replay *r);
+	/* What the server of `conn` presented, if its handshake on this
+	 * thread just failed the certificate check (tlsfail.h). */
+	int (*tls_failure)(const void *conn, char *issuer, size_t issuer_len,
+			   char *root, size_t root_len);
 };
 
 /* What the library asks of the engine: one call through a hook, for the

@@ -7,6 +7,7 @@
 #include "copies.h"
 #include "engine.h"
 #include "loader.h"
+#include "tlsfail.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -15,7 +16,8 @@
 #include <string.h>
 
 static const struct pgv_front front = {pgv_copy_refusal, pgv_replay_begin,
-				       pgv_replay_switch, pgv_replay_end};
+				       pgv_replay_switch, pgv_replay_end,
+				       pgv_tls_failure};
 
 /* Written once under `once`; read after pthread_once() returned. */
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -14,6 +14,7 @@
 #include "mask.h"
 #include "merge.h"
 #include "plan.h"
+#include "rds.h"
 #include "real.h"
 
 #include <pthread.h>
@@ -278,10 +279,28 @@ static void bundle_origin(const struct pgv_libpq *pq,
  * was verified with, and the probe command that shows what the server
  * presents.
  */
+/* ", and it presented ... " when the library saw the handshake fail. */
+static void presented(PGconn *conn, char *out, size_t len)
+{
+	char issuer[256], root[256];
+	const char *id;
+
+	*out = '\0';
+	if (!pgv_front->tls_failure(conn, issuer, sizeof(issuer), root,
+				    sizeof(root)))
+		return;
+	id = pgv_rds_ca_id(root);
+	snprintf(out, len,
+		 "; the server presented a certificate issued by %s, whose "
+		 "chain names the root %s%s%s%s",
+		 issuer, root, id ? " (RDS CA id " : "", id ? id : "",
+		 id ? ")" : "");
+}
+
 static void explain_failure(const struct pgv_libpq *pq, PGconn *conn)
 {
 	pgverify_settings s;
-	char origin[1200], note[3000];
+	char origin[1200], note[3600], shown[700];
 
 	if (!conn || !config || pq->status(conn) != CONNECTION_BAD ||
 	    !certificate_failed(pq->error_message(conn)))
@@ -290,15 +309,17 @@ static void explain_failure(const struct pgv_libpq *pq, PGconn *conn)
 	if (pgv_settings_from_conn(pq, conn, NULL, &s) == 0 && s.sslmode &&
 	    strncmp(s.sslmode, "verify-", 7) == 0 && s.sslrootcert) {
 		bundle_origin(pq, &s, origin, sizeof(origin));
-		snprintf(note, sizeof(note),
-			 "pgverify: %s was verified with sslmode=%s against "
-			 "%s (%s), and the server's certificate did not pass; "
-			 "pgverify probe \"host=%s%s%s%s%s\" shows the chain "
-			 "the server presents and its RDS CA id",
-			 s.host ? s.host : "", s.sslmode, s.sslrootcert, origin,
-			 s.host ? s.host : "", s.hostaddr ? " hostaddr=" : "",
-			 s.hostaddr ? s.hostaddr : "", s.port ? " port=" : "",
-			 s.port ? s.port : "");
+		presented(conn, shown, sizeof(shown));
+		snprintf(
+		    note, sizeof(note),
+		    "pgverify: %s was verified with sslmode=%s against "
+		    "%s (%s), and the server's certificate did not pass%s; "
+		    "pgverify probe \"host=%s%s%s%s%s\" shows the chain "
+		    "the server presents and its RDS CA id",
+		    s.host ? s.host : "", s.sslmode, s.sslrootcert, origin,
+		    shown, s.host ? s.host : "", s.hostaddr ? " hostaddr=" : "",
+		    s.hostaddr ? s.hostaddr : "", s.port ? " port=" : "",
+		    s.port ? s.port : "");
 		pgv_escape_controls(note, sizeof(note) - 1);
 		pgv_log(PGV_LOG_WARNING, "%s", note + strlen("pgverify: "));
 		strcat(note, "\n");

@@ -41,6 +41,10 @@ static const struct fn {
        LIBSSL),
     FN(ctx_set_cert_store, "SSL_CTX_set_cert_store",
        "SSL_CTX_load_verify_locations", LIBSSL),
+    FN(connect, "SSL_connect", NULL, LIBSSL),
+    FN(get_verify_result, "SSL_get_verify_result", "SSL_connect", LIBSSL),
+    FN(get_peer_cert_chain, "SSL_get_peer_cert_chain", "SSL_connect", LIBSSL),
+    FN(get_ex_data, "SSL_get_ex_data", "SSL_connect", LIBSSL),
     FN(store_load_locations, "X509_STORE_load_locations", NULL, LIBCRYPTO),
     FN(store_set_flags, "X509_STORE_set_flags", NULL, LIBCRYPTO),
     FN(store_new, "X509_STORE_new", "X509_STORE_load_locations", LIBCRYPTO),
@@ -49,6 +53,12 @@ static const struct fn {
     FN(store_free, "X509_STORE_free", "X509_STORE_load_locations", LIBCRYPTO),
     FN(err_set_mark, "ERR_set_mark", "X509_STORE_load_locations", LIBCRYPTO),
     FN(err_pop_to_mark, "ERR_pop_to_mark", "X509_STORE_load_locations",
+       LIBCRYPTO),
+    FN(sk_num, "OPENSSL_sk_num", "X509_STORE_load_locations", LIBCRYPTO),
+    FN(sk_value, "OPENSSL_sk_value", "X509_STORE_load_locations", LIBCRYPTO),
+    FN(get_issuer_name, "X509_get_issuer_name", "X509_STORE_load_locations",
+       LIBCRYPTO),
+    FN(name_oneline, "X509_NAME_oneline", "X509_STORE_load_locations",
        LIBCRYPTO),
 #undef FN
 };

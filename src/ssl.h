@@ -19,6 +19,10 @@ struct pgv_ssl {
 	/* libssl */
 	__typeof__(SSL_CTX_load_verify_locations) *ctx_load_verify_locations;
 	__typeof__(SSL_CTX_set_cert_store) *ctx_set_cert_store;
+	__typeof__(SSL_connect) *connect;
+	__typeof__(SSL_get_verify_result) *get_verify_result;
+	__typeof__(SSL_get_peer_cert_chain) *get_peer_cert_chain;
+	__typeof__(SSL_get_ex_data) *get_ex_data;
 	/* the libcrypto that libssl uses */
 	__typeof__(X509_STORE_new) *store_new;
 	__typeof__(X509_STORE_up_ref) *store_up_ref;
@@ -27,6 +31,10 @@ struct pgv_ssl {
 	__typeof__(X509_STORE_set_flags) *store_set_flags;
 	__typeof__(ERR_set_mark) *err_set_mark;
 	__typeof__(ERR_pop_to_mark) *err_pop_to_mark;
+	__typeof__(OPENSSL_sk_num) *sk_num;
+	__typeof__(OPENSSL_sk_value) *sk_value;
+	__typeof__(X509_get_issuer_name) *get_issuer_name;
+	__typeof__(X509_NAME_oneline) *name_oneline;
 	/* Both objects, pinned for the life of the process: the stores
 	 * store.c keeps are theirs, even if the copy is unloaded. */
 	void *pins[2];

@@ -21,6 +21,7 @@
  */
 #include "store.h"
 #include "forklock.h"
+#include "tlsfail.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,11 @@ void pgv_store_attach(int slot, const struct pgv_ssl *ssl)
 static const struct pgv_ssl *ssl_at(int slot)
 {
 	return __atomic_load_n(&slot_ssl[slot], __ATOMIC_ACQUIRE);
+}
+
+int pgv_store_connect(int slot, SSL *ssl)
+{
+	return pgv_tls_connect(ssl_at(slot), ssl);
 }
 
 static int identify(const char *path, struct identity *id)

@@ -19,6 +19,7 @@ enum pgv_store_entry {
 	PGV_STORE_CTX_LOAD, /* SSL_CTX_load_verify_locations */
 	PGV_STORE_LOAD,	    /* X509_STORE_load_locations */
 	PGV_STORE_FLAGS,    /* X509_STORE_set_flags */
+	PGV_STORE_CONNECT,  /* SSL_connect (tlsfail.c) */
 	PGV_NSTORE_HOOKS
 };
 
@@ -39,5 +40,8 @@ int pgv_store_ctx_load_verify(int slot, SSL_CTX *ctx, const char *file,
 int pgv_store_load_locations(int slot, X509_STORE *store, const char *file,
 			     const char *dir);
 int pgv_store_set_flags(int slot, X509_STORE *store, unsigned long flags);
+
+/* libpq's SSL_connect(), on the slot's OpenSSL, through tlsfail.c. */
+int pgv_store_connect(int slot, SSL *ssl);
 
 #endif

@@ -147,12 +147,16 @@ const char *const pgv_hook_names[PGV_NHOOKS] = {
 	static int store_flags_##k(X509_STORE *store, unsigned long flags)     \
 	{                                                                      \
 		return pgv_store_set_flags(k, store, flags);                   \
+	}                                                                      \
+	static int connect_##k(SSL *ssl)                                       \
+	{                                                                      \
+		return pgv_store_connect(k, ssl);                              \
 	}
 
 #define STORE_ROW(k)                                                           \
 	{                                                                      \
 		(const void *)ctx_load_##k, (const void *)store_load_##k,      \
-		    (const void *)store_flags_##k                              \
+		    (const void *)store_flags_##k, (const void *)connect_##k   \
 	}
 
 STORE_STUBS(0)
@@ -173,4 +177,5 @@ const char *const pgv_store_hook_names[PGV_NSTORE_HOOKS] = {
     "SSL_CTX_load_verify_locations",
     "X509_STORE_load_locations",
     "X509_STORE_set_flags",
+    "SSL_connect",
 };

@@ -37,6 +37,12 @@ check "probe: a bundle without the ECC384 root: not verified, the id named from 
 check "probe: and the ECC384 id reported missing" "$out" "             rds-ca-ecc384-g1 NOT in the bundle
 (.|
 )*exit=1$"
+# --- the failure message: what the server presented, its RDS CA id ---------------
+out=$(PGVERIFY_CONFIG=$T/noecc.conf LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$(at "$P_SRVECC384")" 2>&1)
+check "a server on a CA the bundle lacks: refused, the message names its issuer and RDS CA id" "$out" \
+	"and the server's certificate did not pass; the server presented a certificate issued by .*, whose chain names the root /CN=Amazon RDS us-east-1 Root CA ECC384 G1 \(pgverify test\) \(RDS CA id rds-ca-ecc384-g1\); pgverify probe"
+check "the same, psql: in its error message" \
+	"$(psql_run "$(at "$P_SRVECC384")" "SELECT 1" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG="$T/noecc.conf" 2>&1)" "\(RDS CA id rds-ca-ecc384-g1\)"
 check "probe --json: ca_id and rds_cas" \
 	"$("$PGV" probe -c "$T/noecc.conf" --json "$(at "$P_SRVECC384")" | python3 -c '
 import json, sys
