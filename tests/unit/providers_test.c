@@ -1,7 +1,11 @@
 /*
  * The provider table (src/providers.c): which endpoint names are whose, and
- * the one-line hint that says where a provider's CA comes from.
+ * that it says what the shipped configuration does: every shipped rule is a
+ * provider's glob and names that provider's file, and every provider glob
+ * is a shipped rule.  tests/providers.sh holds the README's table to the same
+ * rules.
  */
+#include "../../src/config.h"
 #include "../../src/providers.h"
 
 #include <setjmp.h>
@@ -11,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -127,6 +133,68 @@ static void hints(void **state)
 	assert_string_equal(pgv_trust_name(PGV_TRUST_TENANT), "per-tenant CA");
 }
 
+/* A copy of `path` with mode 0644 (the build's may be group-writable, which
+ * the loader refuses); the caller unlinks it. */
+static const char *copy_0644(const char *path)
+{
+	static char copy[] = "/tmp/pgverify-providers-test.XXXXXX";
+	char buf[65536];
+	size_t n;
+	int fd = mkstemp(copy);
+	FILE *in = fopen(path, "r"), *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+	assert_int_equal(chmod(copy, 0644), 0);
+	return copy;
+}
+
+/* The shipped configuration and the table say the same. */
+static void shipped_rules_are_the_table(void **state)
+{
+	char path[4200], err[1024], want[4300];
+	const char *build = getenv("abs_top_builddir");
+	pgverify_config *cfg;
+	const char *copy;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/conf/pgverify.conf",
+		 build ? build : ".");
+	copy = copy_0644(path);
+	cfg = pgverify_config_load(copy, err, sizeof(err));
+	unlink(copy);
+	if (!cfg)
+		fail_msg("%s", err);
+	assert_true(cfg->nrules > 0);
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		const struct pgv_rule *r = &cfg->rules[i];
+		const struct pgv_provider *p = pgv_provider_of_glob(r->match);
+		if (!p)
+			fail_msg("shipped rule %s is no provider's", r->match);
+		snprintf(want, sizeof(want), "%s/pgverify/%s",
+			 PGVERIFY_SYSCONFDIR, p->file);
+		assert_non_null(r->sslrootcert);
+		assert_string_equal(r->sslrootcert, want);
+	}
+	for (size_t k = 0; pgv_provider_at(k); k++) {
+		const struct pgv_provider *p = pgv_provider_at(k);
+		for (size_t g = 0; p->globs[g]; g++) {
+			size_t i = 0;
+			while (i < cfg->nrules &&
+			       strcmp(cfg->rules[i].match, p->globs[g]) != 0)
+				i++;
+			if (i == cfg->nrules)
+				fail_msg("%s's %s is no shipped rule", p->name,
+					 p->globs[g]);
+		}
+	}
+	pgverify_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +202,7 @@ int main(void)
 	    cmocka_unit_test(matching_as_the_rules_match),
 	    cmocka_unit_test(first_named_tcp_host),
 	    cmocka_unit_test(hints),
+	    cmocka_unit_test(shipped_rules_are_the_table),
 	};
 
 	if (getenv("PGVERIFY_UNIT_FILTER"))
