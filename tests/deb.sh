@@ -69,7 +69,12 @@ ls: cannot access '/etc/systemd/system/timers.target.wants/pgverify-update.timer
 # /etc/ld.so.preload (in a mount namespace: the machine's /etc is never
 # written).  Without pgverify the same psql accepts the forged server.
 abs_top_srcdir=$top abs_top_builddir=$top/_build
+# fixture.sh sources tap.sh again, which starts the count at 0: keep this
+# run's count and failures, or the plan and the exit status would hide the
+# checks above.
+tap_kept=$tap_n failed_kept=$tap_failed
 . "$top/tests/lib/fixture.sh"
+tap_n=$tap_kept tap_failed=$failed_kept
 if [ -x "$PG_BINDIR/initdb" ] && unshare -m --propagation private true 2>/dev/null; then
 	fixture_clean_env
 	fixture_start good mitm
