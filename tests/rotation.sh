@@ -198,7 +198,7 @@ sha=$(sha256sum <"$snap" | cut -d' ' -f1)
 check "the snapshot's SHA-256 is the manifest's" "$(grep '^sha256: ' "$abs_top_srcdir/data/rds-global-bundle.manifest")" "^sha256: $sha$"
 check "the snapshot's SHA-256 is the one pgverify check recognises" "$(grep -A1 'define PGVERIFY_SNAPSHOT_SHA256' "$abs_top_srcdir/src/cli/snapshot.h")" "\"$sha\""
 check "the snapshot holds the manifest's count, all valid G1 roots" \
-	"$("$PGV" bundle "$snap" | grep -c '\[CA\]$'; "$PGV" bundle "$snap" | grep -c EXPIRED; grep '^certificates: ' "$abs_top_srcdir/data/rds-global-bundle.manifest")" "^108
+	"$("$PGV" bundle --long "$snap" | grep -c '\[CA\]$'; "$PGV" bundle --long "$snap" | grep -c EXPIRED; grep '^certificates: ' "$abs_top_srcdir/data/rds-global-bundle.manifest")" "^108
 0
 certificates: 108$"
 check "pgverify check calls the snapshot the snapshot" \
