@@ -5,6 +5,7 @@
  * `pgverify probe` reports the same for its own handshake.
  */
 #include "chain.h"
+#include "core.h"
 #include "file.h"
 #include "forklock.h"
 
@@ -92,6 +93,24 @@ static void not_after(X509 *leaf, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The anchor's subject, its name as `pgverify bundle` shows it, and its
+ * expiry, for audit records and `pgverify probe`. */
+static void anchor_facts(X509 *root, struct pgv_chain *out)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(root, &der);
+	pgverify_cert c;
+
+	X509_NAME_oneline(X509_get_subject_name(root), out->anchor,
+			  sizeof(out->anchor));
+	if (len > 0 && pgv_cert_from_der(der, (size_t)len, 0, &c) == 0) {
+		snprintf(out->anchor_name, sizeof(out->anchor_name), "%s",
+			 c.subject);
+		out->anchor_until = c.not_after;
+	}
+	OPENSSL_free(der);
+}
+
 static void verify(X509_STORE *store, X509 *leaf, STACK_OF(X509) * chain,
 		   struct pgv_chain *out)
 {
@@ -109,9 +128,7 @@ static void verify(X509_STORE *store, X509 *leaf, STACK_OF(X509) * chain,
 		int n = path ? sk_X509_num(path) : 0;
 		out->verified = 1;
 		if (n > 0)
-			X509_NAME_oneline(
-			    X509_get_subject_name(sk_X509_value(path, n - 1)),
-			    out->anchor, sizeof(out->anchor));
+			anchor_facts(sk_X509_value(path, n - 1), out);
 	}
 	X509_STORE_CTX_free(ctx);
 }

@@ -8,7 +8,9 @@ struct pgv_chain {
 	int verified;	  /* the chain verifies and (if asked) the name fits */
 	char error[256];  /* why not, or "" */
 	char anchor[256]; /* subject of the bundle's CA that anchored it */
-	char not_after[32]; /* the server certificate's, RFC 3339 UTC */
+	char anchor_name[256];	/* its CN, else its whole subject */
+	long long anchor_until; /* its notAfter, in seconds since 1970 */
+	char not_after[32];	/* the server certificate's, RFC 3339 UTC */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "file.h"
 #include "mask.h"
 #include "merge.h"
+#include "providers.h"
 #include "sslmode.h"
 
 #include <openssl/x509.h>
@@ -127,6 +128,28 @@ static pgverify_verdict settle(pgverify_plan *out)
 	return refuse_plan(out);
 }
 
+/*
+ * The provider's hint for a bundle the shipped rule for the host's provider
+ * names but that cannot serve (missing, unreadable, expired): where that
+ * CA comes from and the command that installs it, after "; ".  Nothing for
+ * a rule or file of the administrator's own, whose CA pgverify cannot know,
+ * or for a {region} file (its own hint says how those are made).
+ */
+static void provider_hint(const pgverify_plan *out, char *buf, size_t len)
+{
+	const pgverify_decision *d = &out->decision;
+	const struct pgv_provider *p = pgv_provider_of_settings(&out->settings);
+	size_t n;
+
+	buf[0] = '\0';
+	if (!p || !d->rule || d->region[0] ||
+	    pgv_provider_of_glob(d->rule) != p)
+		return;
+	snprintf(buf, len, "; ");
+	n = strlen(buf);
+	pgv_provider_hint(p, d->sslrootcert, buf + n, len - n);
+}
+
 /* The bundle the decision names must serve; -1 with out->reason if not,
  * saying where the bundle came from. */
 static int check_bundle(const pgverify_config *cfg, const pgverify_context *ctx,
@@ -134,21 +157,23 @@ static int check_bundle(const pgverify_config *cfg, const pgverify_context *ctx,
 {
 	const pgverify_decision *d = &out->decision;
 	const char *file = bundle_file(ctx, d->sslrootcert);
-	char err[1024];
+	char err[1024], hint[1024] = "";
 
+	if (pgv_bundle_check_cached(file, cfg->expiry_warning_days, err,
+				    sizeof(err)) < 0)
+		provider_hint(out, hint, sizeof(hint));
 	/* A bundle the configuration names is trusted only as far as the
 	 * configuration itself: nobody else may have written it. */
-	if (pgv_bundle_check_cached(file, cfg->expiry_warning_days, err,
-				    sizeof(err)) == 0 &&
-	    (strcmp(d->bundle_source, "connection") == 0 ||
-	     pgv_file_trusted(file, err, sizeof(err)) == 0))
+	else if (strcmp(d->bundle_source, "connection") == 0 ||
+		 pgv_file_trusted(file, err, sizeof(err)) == 0)
 		return 0;
 	snprintf(out->reason, sizeof(out->reason),
-		 "%s: %s (sslrootcert from the %s%s%s%s)", out->hosts, err,
+		 "%s: %s (sslrootcert from the %s%s%s%s)%s", out->hosts, err,
 		 d->bundle_source, d->rule ? " " : "", d->rule ? d->rule : "",
 		 d->region[0] ? " for its region; pgverify bundle --split DIR "
 				"BUNDLE writes one file per region"
-			      : "");
+			      : "",
+		 hint);
 	return -1;
 }
 

@@ -235,8 +235,9 @@ check "check --json: the libpq section" \
 # --- explain --------------------------------------------------------------------
 GOOD=$(at "$P_GOOD")
 out=$(run explain "$GOOD password=s3cret sslmode=disable")
-check "explain: the decision and the change" "$out" "^decision:     enforce
+check "explain: the decision and the change, and the host's provider" "$out" "^decision:     enforce
 hosts:        $PGV_NAME \(hostaddr 127.0.0.1\)
+provider:     Amazon RDS and Aurora \(RDS CA bundle: Amazon RDS root CAs, per region\)
 sslmode:      disable -> verify-full \(the connection's own from the connection string; minimum from $T/pgverify.conf\)"
 check "explain: the rewritten options (libpq's order), password masked" "$out" \
 	"forwarded:    user=postgres password=\*{8} dbname=postgres host=$PGV_NAME hostaddr=127.0.0.1 port=$P_GOOD sslmode=disable sslmode=verify-full sslrootcert=$T/pki/root.pem gssencmode=disable$"
@@ -272,12 +273,14 @@ check "exec: the shim's refusal says libpq's message was cut" "$out" \
 	"pgverify refused this connection: cannot read the connection options: .*libpq's message is cut"
 # --- probe ----------------------------------------------------------------------
 out=$(run probe "$(at "$P_GOOD") password=s3cret")
-check "probe, good server: TLS, the chain, verified, name matches" "$out" "tls        TLSv1\.[23], .+
+check "probe, good server: the provider, TLS, the chain, verified, the root CA's expiry, name matches" "$out" "^  provider   Amazon RDS and Aurora \(RDS CA bundle: Amazon RDS root CAs, per region\)
+  tls        TLSv1\.[23], .+
   direct TLS no: keep the classic negotiation \(PostgreSQL 16 or older, or a proxy that does not take it\)
   chain      0  $PGV_NAME, issued by pgverify test intermediate CA, until [0-9-]+ \([0-9]+ days\)
              1  pgverify test intermediate CA, issued by pgverify test root CA, until .*
   bundle     $T/pki/root.pem
   verified   yes, anchored by /CN=pgverify test root CA
+  root CA    pgverify test root CA, until [0-9-]+ \((3649|3650) days\)
   us-east-1  rds-ca-rsa2048-g1 NOT in the bundle
              rds-ca-rsa4096-g1 NOT in the bundle
              rds-ca-ecc384-g1 NOT in the bundle
@@ -407,6 +410,27 @@ check "check: a rule an earlier glob covers never applies, exit 1" "$out" \
 	"^rule 2 \\(\"db.example.com\"\\) NEVER APPLIES: rule 1 \\(\"\\*.example.com\"\\) comes first and covers it(.|
 )*exit=1$"
 check "check: a match with a port never applies" "$out" "^rule 3 \\(\"db.other.com:5432\"\\) NEVER APPLIES: it holds a port"
+# A provider's own rule for a CA per tenant: a file not downloaded yet is
+# said with where it comes from, and fails nothing; the same file under a
+# rule of one's own is a missing bundle like any other.
+mkdir "$T/tenant"
+printf 'sslrootcert = "%s";\nhosts = ( { match = "*.sql.goog"; sslrootcert = "%s/cloudsql.pem"; } );\n' \
+	"$T/pki/root.pem" "$T/tenant" >"$T/tenant.conf"
+check "check: a per-tenant CA not installed yet is said with its download and install command, exit 0" \
+	"$(run check -c "$T/tenant.conf")" "^bundle $T/tenant/cloudsql.pem \\(rule 1\\)
+  not installed: connections to Google Cloud SQL are refused until it is; Google Cloud SQL's CA is per instance: gcloud sql ssl server-ca-certs list .*, then pgverify bundle --install $T/tenant/cloudsql.pem server-ca.pem(.|
+)*^ok
+exit=0$"
+sed 's/"\*\.sql\.goog"/"db1.*.sql.goog"/' "$T/tenant.conf" >"$T/own.conf"
+check "check: the same missing file under a rule of one's own fails, exit 1" "$(run check -c "$T/own.conf")" \
+	"^bundle $T/tenant/cloudsql.pem \\(rule 1\\)
+  FAILED: cannot read CA bundle(.|
+)*exit=1$"
+"$PGV" bundle --install "$T/tenant/cloudsql.pem" "$T/pki/root.pem" >/dev/null
+check "check: once installed, it is checked as any bundle" "$(run check -c "$T/tenant.conf")" \
+	"^bundle $T/tenant/cloudsql.pem \\(rule 1\\)
+  ok: 1 certificates(.|
+)*exit=0$"
 printf 'sslrotcert = "%s";\n' "$T/pki/root.pem" >"$T/typo.conf"
 check "check: a mistyped key names the nearest known one" "$(run check -c "$T/typo.conf")" \
 	"sslrotcert: unknown key; did you mean \"sslrootcert\"\\?(.|

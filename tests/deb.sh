@@ -47,6 +47,26 @@ check "pgverify check reports the package snapshot" "$(env -u PGVERIFY_CONFIG /u
 	"bundle /etc/pgverify/rds-global-bundle.pem .*
   ok: 108 certificates, 0 expired, 0 expire within 30 days
   age: modified [0-9-]+ \([0-9]+ days? ago\); the package snapshot of 2026-12"
+# The providers' pinned roots: installed the same way, not as conffiles;
+# the distrusted DigiCert Global Root CA only in /usr/share.
+check "the pinned provider roots are installed in /etc/pgverify/providers" \
+	"$(for f in amazon-root-ca.pem azure.pem isrg.pem; do cmp "/usr/share/pgverify/providers/$f" "/etc/pgverify/providers/$f" && echo same; done)" \
+	"\Asame
+same
+same\n\z"
+check "they are not conffiles, and the distrusted DigiCert root is in /usr/share only" \
+	"$(dpkg-query -W -f='${Conffiles}' pgverify | grep -c providers; ls /usr/share/pgverify/providers/digicert-global-root-ca.pem /etc/pgverify/providers/digicert-global-root-ca.pem 2>&1)" \
+	"^0
+ls: cannot access '/etc/pgverify/providers/digicert-global-root-ca.pem': No such file(.|
+)*^/usr/share/pgverify/providers/digicert-global-root-ca.pem$"
+check "pgverify check: the per-tenant CAs not installed yet are said, with where to get them" \
+	"$(env -u PGVERIFY_CONFIG /usr/bin/pgverify check 2>&1)" \
+	"^bundle /etc/pgverify/providers/cloudsql.pem \(rule 7\)
+  not installed: connections to Google Cloud SQL are refused until it is; .*pgverify bundle --install /etc/pgverify/providers/cloudsql.pem server-ca.pem$"
+check "explain of an Azure endpoint under the installed configuration: its provider and the pinned roots file" \
+	"$(env -u PGVERIFY_CONFIG /usr/bin/pgverify explain "host=myserver.postgres.database.azure.com" 2>&1)" \
+	"^provider:     Azure Database for PostgreSQL \(pinned roots: (.|
+)*^sslrootcert:  /etc/pgverify/providers/azure.pem \(hosts rule \"\*\.postgres\.database\.azure\.com\"\)$"
 check "the installed library raises a connection to the installed bundle" \
 	"$(env -u PGVERIFY_CONFIG PGVERIFY_LOG=info LD_PRELOAD="$lib" psql -XAtq -c "SELECT 1" \
 		"host=db1.abc123.us-east-1.rds.amazonaws.com hostaddr=127.0.0.1 port=1 connect_timeout=2" 2>&1)" \
@@ -130,6 +150,10 @@ audit.jsonl.1
 audit.jsonl.2.gz
 3 records, 3 would break under enforcement, 0 failed under enforcement"
 rm -rf /var/log/pgverify
+# A changed pinned root file survives reinstalling the package too, and a
+# per-tenant CA an administrator installed survives a purge.
+cat /usr/share/pgverify/providers/digicert-global-root-ca.pem >>/etc/pgverify/providers/azure.pem
+/usr/bin/pgverify bundle --install /etc/pgverify/providers/cloudsql.pem /usr/share/pgverify/providers/isrg.pem >/dev/null 2>&1
 # An updated bundle (here: one CA fewer) survives reinstalling the package.
 sed '/-----END CERTIFICATE-----/q' /usr/share/pgverify/rds-global-bundle.pem >"$work/one.pem"
 /usr/bin/pgverify bundle --force --install /etc/pgverify/rds-global-bundle.pem "$work/one.pem" >/dev/null 2>&1
@@ -137,6 +161,12 @@ before=$(sha256sum </etc/pgverify/rds-global-bundle.pem)
 check "the package installs again over an updated bundle" "$(dpkg -i "$deb" 2>&1; echo "exit=$?")" "exit=0$"
 check "an updated bundle is not overwritten by the package" "$(sha256sum </etc/pgverify/rds-global-bundle.pem)" "^${before%% *}"
 check "pgverify check no longer calls it the snapshot" "$(env -u PGVERIFY_CONFIG /usr/bin/pgverify check 2>&1 | grep -c 'package snapshot')" "^0$"
+check "a changed pinned root file is not overwritten by the package" \
+	"$(grep -c 'BEGIN CERTIFICATE' /etc/pgverify/providers/azure.pem)" "^3$"
 dpkg -P pgverify >/dev/null 2>&1
 check "purge removes the bundle the package managed, and its region files" "$(ls /etc/pgverify/rds-global-bundle.pem /etc/pgverify/rds /var/lib/pgverify 2>&1 | grep -c 'No such file')" "^3$"
+check "purge removes the pinned roots, keeps the administrator's per-tenant CA" \
+	"$(ls /etc/pgverify/providers 2>&1)" "\Acloudsql.pem\n\z"
+rm -f /etc/pgverify/providers/cloudsql.pem
+rmdir /etc/pgverify/providers /etc/pgverify 2>/dev/null
 tap_done

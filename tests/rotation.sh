@@ -23,6 +23,7 @@ for s in 2048:rsa2048 4096:rsa4096 ecc384:ecc384; do
 	port=$(eval echo "\$P_SRV$(echo "${s%%:*}" | tr a-z A-Z)")
 	check "probe: the ${s#*:} server's CA id" "$(run probe -c "$T/all.conf" "$(at "$port")")" \
 		"verified   yes, anchored by /CN=Amazon RDS us-east-1 Root CA $(echo "${s#*:}" | tr a-z A-Z) G1 \(pgverify test\)
+  root CA    Amazon RDS us-east-1 Root CA $(echo "${s#*:}" | tr a-z A-Z) G1 \(pgverify test\), until 20[0-9-]+ \([0-9]+ days\)
   RDS CA     rds-ca-${s#*:}-g1
   us-east-1  rds-ca-rsa2048-g1 trusted until 20[0-9-]+
              rds-ca-rsa4096-g1 trusted until 20[0-9-]+
@@ -33,6 +34,7 @@ done
 out=$(run probe -c "$T/noecc.conf" "$(at "$P_SRVECC384")")
 check "probe: a bundle without the ECC384 root: not verified, the id named from the chain" "$out" \
 	"verified   NO: self-signed certificate in certificate chain
+  root CA    Amazon RDS us-east-1 Root CA ECC384 G1 \(pgverify test\) \(named by the chain; not verified\), until 20[0-9-]+ \([0-9]+ days\)
   RDS CA     rds-ca-ecc384-g1 \(named by the chain; not verified\)"
 check "probe: and the ECC384 id reported missing" "$out" "             rds-ca-ecc384-g1 NOT in the bundle
 (.|

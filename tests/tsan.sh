@@ -23,7 +23,7 @@ rm -f "/tmp/pgverify-tsan-probe.$$"*
 
 fixture_start good mitm
 S=$abs_top_srcdir
-flags="-fsanitize=thread -g -O1 -fPIC -pthread -D_GNU_SOURCE -DPGVERIFY_SYSCONFDIR=\"/nonexistent\" -I$S/include
+flags="-fsanitize=thread -g -O1 -fPIC -pthread -D_GNU_SOURCE -DPGVERIFY_SYSCONFDIR=\"/nonexistent\" -DPGVERIFY_PKGDATADIR=\"/nonexistent\" -I$S/include
 	$(pkg-config --cflags libpq libconfig openssl)"
 libs="$(pkg-config --libs libpq libconfig openssl) -ldl"
 sources="" engine=""

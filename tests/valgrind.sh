@@ -34,7 +34,7 @@ bin() { echo "$B/tests/.libs/$1"; }
 lib_env="LD_LIBRARY_PATH=$B/src/.libs"
 
 fixture_clean_env
-for t in unit_policy unit_config unit_hostile unit_mask unit_plan; do
+for t in unit_policy unit_config unit_hostile unit_mask unit_plan unit_providers; do
 	[ -x "$B/tests/$t" ] || continue
 	memcheck "$t" CMOCKA_MESSAGE_OUTPUT=STDOUT srcdir="$abs_top_srcdir" $VG "$B/tests/$t"
 done

@@ -12,6 +12,7 @@
 #include "snapshot.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <libpq-fe.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage[] = "pgverify check [-c FILE] [--json]";
 
@@ -31,6 +33,9 @@ struct bundle_use {
 	const char *name; /* as configured: a path or "system" */
 	const char *path; /* the file it means */
 	char users[512];  /* "default, rule 2, ..." */
+	/* Set while every user is the shipped rule of a provider with a CA
+	 * per tenant: a file nobody has downloaded yet is not a fault. */
+	const struct pgv_provider *tenant;
 };
 
 struct tally {
@@ -68,8 +73,16 @@ static int tally_cert(const pgverify_cert *c, void *arg)
 	return 0;
 }
 
+/* The provider with a CA per tenant whose shipped rule `match` is, or NULL. */
+static const struct pgv_provider *tenant_of_rule(const char *match)
+{
+	const struct pgv_provider *p = pgv_provider_of_glob(match);
+
+	return p && p->trust == PGV_TRUST_TENANT ? p : NULL;
+}
+
 static void add_use(struct bundle_use *u, size_t *n, const char *name,
-		    const char *user)
+		    const char *user, const struct pgv_provider *tenant)
 {
 	size_t i = 0;
 
@@ -83,7 +96,10 @@ static void add_use(struct bundle_use *u, size_t *n, const char *name,
 				? pgverify_system_bundle()
 				: name;
 		u[i].users[0] = '\0';
+		u[i].tenant = tenant;
 		(*n)++;
+	} else if (u[i].tenant != tenant) {
+		u[i].tenant = NULL;
 	}
 	size_t len = strlen(u[i].users);
 	snprintf(u[i].users + len, sizeof(u[i].users) - len, "%s%s",
@@ -113,12 +129,12 @@ static void add_region_uses(struct bundle_use *u, size_t *n,
 			size_t len = strlen(p);
 			if (len > head + tail &&
 			    pgv_aws_region(p + head, len - head - tail)) {
-				add_use(u, n, p, user);
+				add_use(u, n, p, user, NULL);
 				added++;
 			}
 		}
 	if (!added)
-		add_use(u, n, pattern, user);
+		add_use(u, n, pattern, user, NULL);
 }
 
 /* The SHA-256 of a file, in lower-case hex; "" if it cannot be read. */
@@ -169,18 +185,50 @@ static void report_age(const struct bundle_use *u, struct json *j)
 			: "");
 }
 
+/*
+ * A per-tenant provider's file that does not exist yet: the connections to
+ * that provider are refused until it is installed, which is the point, so
+ * it is said with the hint, not failed.  1 if it was reported.
+ */
+static int not_installed(const struct bundle_use *u, struct json *j)
+{
+	char hint[1024];
+
+	if (!u->tenant || access(u->path, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	pgv_provider_hint(u->tenant, u->path, hint, sizeof(hint));
+	if (j) {
+		json_open(j, NULL, '{');
+		json_str(j, "name", u->name);
+		json_str(j, "path", u->path);
+		json_str(j, "used_by", u->users);
+		json_bool(j, "installed", 0);
+		json_str(j, "provider", u->tenant->name);
+		json_str(j, "hint", hint);
+		json_bool(j, "ok", 1);
+		json_close(j, '}');
+	} else {
+		printf("bundle %s (%s)\n  not installed: connections to %s "
+		       "are refused until it is; %s\n",
+		       u->name, u->users, u->tenant->name, hint);
+	}
+	return 1;
+}
+
 /* Report one bundle; returns 0 if the shim would accept it. */
 static int check_bundle(const struct bundle_use *u, int warn_days,
 			struct json *j)
 {
 	struct tally t = {j, warn_days, 0, 0, 0, 0};
 	char err[1024] = "";
-	int rc =
-	    pgverify_bundle_check(u->path, 0, NULL, err, sizeof(err)) < 0 ||
-		    pgv_file_trusted(u->path, err, sizeof(err)) < 0
-		? -1
-		: 0;
+	int rc;
 
+	if (not_installed(u, j))
+		return 0;
+	rc = pgverify_bundle_check(u->path, 0, NULL, err, sizeof(err)) < 0 ||
+		     pgv_file_trusted(u->path, err, sizeof(err)) < 0
+		 ? -1
+		 : 0;
 	if (j) {
 		json_open(j, NULL, '{');
 		json_str(j, "name", u->name);
@@ -443,7 +491,8 @@ static int check_readable(const pgverify_config_view *v,
 		json_open(j, "not_readable_by_all", '[');
 	bad |= check_readable_by_all(v->path, "config", j);
 	for (size_t i = 0; i < n; i++)
-		bad |= check_readable_by_all(uses[i].path, "bundle", j);
+		if (!uses[i].tenant || access(uses[i].path, F_OK) == 0)
+			bad |= check_readable_by_all(uses[i].path, "bundle", j);
 	if (j)
 		json_close(j, ']');
 	return bad;
@@ -461,14 +510,15 @@ static int check_config(const pgverify_config *cfg, struct json *j)
 
 	pgverify_config_describe(cfg, &v);
 	print_settings(cfg, &v, j);
-	add_use(uses, &n, v.sslrootcert, "default");
+	add_use(uses, &n, v.sslrootcert, "default", NULL);
 	for (size_t i = 0; pgverify_config_rule(cfg, i, &r) == 0; i++) {
 		snprintf(user, sizeof(user), "rule %zu", i + 1);
 		if (r.sslrootcert && strstr(r.sslrootcert, PGV_REGION))
 			add_region_uses(uses, &n, r.sslrootcert, user,
 					&regions);
 		else if (r.sslrootcert)
-			add_use(uses, &n, r.sslrootcert, user);
+			add_use(uses, &n, r.sslrootcert, user,
+				tenant_of_rule(r.match));
 	}
 	if (j)
 		json_open(j, "bundles", '[');

@@ -4,6 +4,7 @@
 
 #include "core.h"
 #include "pgverify.h"
+#include "providers.h"
 
 #include <stdio.h>
 
@@ -83,6 +84,12 @@ long long cli_days_left(long long t);
 
 /* "YYYY-MM-DD" in UTC. */
 const char *cli_date(long long t, char buf[16]);
+
+/* "LABEL<name> (<trust>: <roots>)" on a line of its own; nothing for NULL. */
+void cli_print_provider(const struct pgv_provider *p, const char *label);
+
+/* Member "provider": {name, trust, roots, file}, or null. */
+void cli_json_provider(struct json *j, const struct pgv_provider *p);
 
 /* checkhost.c: on a host that preloads pgverify everywhere, whether
  * every user can read `path` (the `what`: "config", "bundle"); 1, said,

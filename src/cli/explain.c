@@ -111,6 +111,7 @@ static void report_json(const pgverify_config *cfg, const pgverify_plan *p)
 	json_str(&j, "mode", p->report || d->report ? "report" : "enforce");
 	json_str(&j, "would", p->report ? p->would : NULL);
 	json_str(&j, "hosts", p->hosts[0] ? p->hosts : NULL);
+	cli_json_provider(&j, pgv_provider_of_settings(&p->settings));
 	json_str(&j, "reason",
 		 p->verdict != PGVERIFY_ENFORCE ? p->reason : NULL);
 	json_open(&j, "sslmode", '{');
@@ -172,6 +173,8 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 		       p->would);
 	if (p->hosts[0])
 		printf("hosts:        %s\n", p->hosts);
+	cli_print_provider(pgv_provider_of_settings(&p->settings),
+			   "provider:     ");
 	if (p->verdict != PGVERIFY_ENFORCE && p->reason[0]) {
 		printf("reason:       %s\n", p->reason);
 		if (p->verdict == PGVERIFY_REFUSE)

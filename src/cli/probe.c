@@ -40,6 +40,8 @@ struct result {
 	int verified;
 	char verify_error[256];
 	char anchor[256];
+	char anchor_name[256];	/* the anchor's CN, else its subject */
+	long long anchor_until; /* the anchor's notAfter (verified) */
 	int host_match;
 	int ok;
 	const char *ca_id; /* the RDS CA id of the chain's root, or NULL */
@@ -148,6 +150,8 @@ static void check_chain(SSL *ssl, const pgv_host *t, const char *bundle,
 	r->verified = c.verified;
 	snprintf(r->verify_error, sizeof(r->verify_error), "%s", c.error);
 	snprintf(r->anchor, sizeof(r->anchor), "%s", c.anchor);
+	snprintf(r->anchor_name, sizeof(r->anchor_name), "%s", c.anchor_name);
+	r->anchor_until = c.anchor_until;
 	r->host_match = t->named && pgv_chain_name_fits(ssl, t->host);
 }
 
@@ -258,6 +262,47 @@ static void probe_target(const pgv_host *t, const char *bundle, int need_name,
 	rds_facts(t, bundle, r);
 }
 
+/*
+ * The root CA the chain leads to: the bundle's CA that anchored it, or,
+ * unverified, the one the chain names (its last certificate's issuer), with
+ * its expiry where it is known (the anchor, or a root the server sent).
+ * Named by its CN where it has one.  0 if there is no chain.
+ */
+static int root_ca(const struct result *r, char name[256], long long *until)
+{
+	const pgverify_cert *last =
+	    r->chain_len ? &r->chain[r->chain_len - 1] : NULL;
+
+	*until = 0;
+	if (r->verified && r->anchor[0]) {
+		snprintf(name, 256, "%s",
+			 r->anchor_name[0] ? r->anchor_name : r->anchor);
+		*until = r->anchor_until;
+		return 1;
+	}
+	if (!last)
+		return 0;
+	snprintf(name, 256, "%s", last->issuer);
+	if (strcmp(last->subject, last->issuer) == 0)
+		*until = last->not_after;
+	return 1;
+}
+
+static void print_root(const struct result *r)
+{
+	char name[256], date[16];
+	long long until;
+
+	if (!root_ca(r, name, &until))
+		return;
+	printf("  root CA    %s%s", name,
+	       r->verified ? "" : " (named by the chain; not verified)");
+	if (until)
+		printf(", until %s (%lld days)", cli_date(until, date),
+		       cli_days_left(until));
+	putchar('\n');
+}
+
 static void print_rds(const struct result *r)
 {
 	char until[16];
@@ -282,6 +327,8 @@ static void print_human(const pgv_host *t, const struct result *r,
 	printf("%s port %s%s%s%s\n", t->named ? t->host : t->addr,
 	       t->port[0] ? t->port : "5432", r->address[0] ? " (" : "",
 	       r->address, r->address[0] ? ")" : "");
+	cli_print_provider(t->named ? pgv_provider_of_host(t->host) : NULL,
+			   "  provider   ");
 	if (r->error[0] && !r->protocol[0]) {
 		printf("  REFUSED    %s\n", r->error);
 		return;
@@ -304,6 +351,7 @@ static void print_human(const pgv_host *t, const struct result *r,
 		printf("  verified   yes, anchored by %s\n", r->anchor);
 	else
 		printf("  verified   NO: %s\n", r->verify_error);
+	print_root(r);
 	print_rds(r);
 	printf("  host name  %s %s%s\n",
 	       r->host_match ? "matches" : "does NOT match",
@@ -317,6 +365,26 @@ static void print_human(const pgv_host *t, const struct result *r,
 			: "REFUSED: libpq would reject this server");
 }
 
+static void json_root(struct json *j, const struct result *r)
+{
+	char name[256], date[16];
+	long long until;
+
+	if (!root_ca(r, name, &until)) {
+		json_str(j, "root_ca", NULL);
+		return;
+	}
+	json_open(j, "root_ca", '{');
+	json_str(j, "name", name);
+	json_bool(j, "verified", r->verified);
+	json_str(j, "not_after", until ? cli_date(until, date) : NULL);
+	if (until)
+		json_int(j, "days_left", cli_days_left(until));
+	else
+		json_str(j, "days_left", NULL);
+	json_close(j, '}');
+}
+
 static void json_result(struct json *j, const pgv_host *t,
 			const struct result *r)
 {
@@ -327,6 +395,7 @@ static void json_result(struct json *j, const pgv_host *t,
 	json_str(j, "hostaddr", t->addr[0] ? t->addr : NULL);
 	json_str(j, "port", t->port[0] ? t->port : "5432");
 	json_str(j, "address", r->address[0] ? r->address : NULL);
+	cli_json_provider(j, t->named ? pgv_provider_of_host(t->host) : NULL);
 	json_bool(j, "tls", r->tls);
 	json_bool(j, "direct_tls", r->direct);
 	json_str(j, "protocol", r->protocol[0] ? r->protocol : NULL);
@@ -349,6 +418,7 @@ static void json_result(struct json *j, const pgv_host *t,
 		 r->verify_error[0] ? r->verify_error : NULL);
 	json_str(j, "anchor", r->anchor[0] ? r->anchor : NULL);
 	json_bool(j, "host_match", r->host_match);
+	json_root(j, r);
 	json_str(j, "ca_id", r->ca_id);
 	json_str(j, "rds_region", r->region[0] ? r->region : NULL);
 	json_open(j, "rds_cas", '[');

@@ -24,7 +24,7 @@ for f in ${PGVERIFY_CORE_SOURCES:?run it as make fuzz}; do case $f in *.c) core=
 
 for t in $targets; do
 	# shellcheck disable=SC2086
-	$CC $flags -DPGVERIFY_SYSCONFDIR='"/nonexistent"' -DPGVERIFY_LIBDIR='"/nonexistent"' \
+	$CC $flags -DPGVERIFY_SYSCONFDIR='"/nonexistent"' -DPGVERIFY_PKGDATADIR='"/nonexistent"' -DPGVERIFY_LIBDIR='"/nonexistent"' \
 		-o "$out/fuzz_$t" "$src/tests/fuzz/fuzz_$t.c" "$src/tests/fuzz/fuzz.c" $core $libs
 	mkdir -p "$out/corpus-$t"
 	seeds=("$src/tests/fuzz/corpus/$t")

@@ -175,6 +175,67 @@ static void enforce_refuses_a_missing_bundle(void **state)
 	pgverify_plan_clear(&p);
 }
 
+/* A provider's shipped rule whose file is missing: the refusal says, on
+ * its line, where that CA comes from and the command that installs it. */
+static void missing_provider_bundle_says_where_from(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(
+	    plan("hosts = ( { match = \"*.sql.goog\"; sslrootcert = "
+		 "\"/nonexistent/cloudsql.pem\"; } );",
+		 150018, "a1.us-central1.sql.goog", NULL, NULL, NULL, &p),
+	    PGVERIFY_REFUSE);
+	assert_non_null(strstr(p.reason, "cannot read CA bundle "
+					 "/nonexistent/cloudsql.pem"));
+	assert_non_null(strstr(p.reason, "; Google Cloud SQL's CA is per "
+					 "instance: gcloud sql ssl "
+					 "server-ca-certs list"));
+	assert_non_null(strstr(p.reason, "then pgverify bundle --install "
+					 "/nonexistent/cloudsql.pem "
+					 "server-ca.pem"));
+	assert_null(strchr(p.reason, '\n'));
+	pgverify_plan_clear(&p);
+	assert_int_equal(
+	    plan("hosts = ( { match = \"*.neon.tech\"; sslrootcert = "
+		 "\"/nonexistent/isrg.pem\"; } );",
+		 150018, "ep-1.us-east-2.aws.neon.tech", NULL, NULL, NULL, &p),
+	    PGVERIFY_REFUSE);
+	assert_non_null(strstr(p.reason,
+			       "which pgverify ships: pgverify "
+			       "bundle --install "
+			       "/nonexistent/isrg.pem " PGVERIFY_PKGDATADIR
+			       "/providers/isrg.pem"));
+	pgverify_plan_clear(&p);
+}
+
+/* A rule of the administrator's own names a CA pgverify cannot know: no
+ * provider's hint, and none for the connection's own bundle either. */
+static void own_rule_gets_no_provider_hint(void **state)
+{
+	pgverify_plan p;
+
+	(void)state;
+	assert_int_equal(
+	    plan("hosts = ( { match = \"a1.*.sql.goog\"; sslrootcert = "
+		 "\"/nonexistent/mine.pem\"; } );",
+		 150018, "a1.us-central1.sql.goog", NULL, NULL, NULL, &p),
+	    PGVERIFY_REFUSE);
+	assert_non_null(strstr(p.reason, "/nonexistent/mine.pem"));
+	assert_null(strstr(p.reason, "gcloud"));
+	pgverify_plan_clear(&p);
+	assert_int_equal(
+	    plan("hosts = ( { match = \"*.sql.goog\"; sslrootcert = "
+		 "\"/nonexistent/cloudsql.pem\"; } );",
+		 150018, "a1.us-central1.sql.goog", NULL,
+		 "/nonexistent/own.pem", NULL, &p),
+	    PGVERIFY_REFUSE);
+	assert_non_null(strstr(p.reason, "/nonexistent/own.pem"));
+	assert_null(strstr(p.reason, "gcloud"));
+	pgverify_plan_clear(&p);
+}
+
 static void unix_socket_is_left(void **state)
 {
 	pgverify_plan p;
@@ -216,6 +277,8 @@ int main(void)
 	    cmocka_unit_test(report_leaves_and_says_why),
 	    cmocka_unit_test(report_of_a_missing_bundle),
 	    cmocka_unit_test(enforce_refuses_a_missing_bundle),
+	    cmocka_unit_test(missing_provider_bundle_says_where_from),
+	    cmocka_unit_test(own_rule_gets_no_provider_hint),
 	    cmocka_unit_test(unix_socket_is_left),
 	    cmocka_unit_test(system_bundle_by_libpq_version),
 	};
