@@ -36,8 +36,7 @@ ROWS=$(
 	cat <<'ROWS'
 Amazon RDS Proxy | myproxy.proxy-c1a2b3c4d5e6.us-east-1.rds.amazonaws.com | *.proxy-*.rds.amazonaws.com | pinned roots | providers/amazon-root-ca.pem |
 Amazon Aurora DSQL | abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws | *.dsql.*.on.aws | pinned roots | providers/amazon-root-ca.pem |
-Amazon RDS and Aurora | db1.abc123.us-east-1.rds.amazonaws.com | *.rds.amazonaws.com | RDS CA bundle | rds-global-bundle.pem |
-Amazon RDS and Aurora | db1.abc123.cn-north-1.rds.amazonaws.com.cn | *.rds.amazonaws.com.cn | RDS CA bundle | rds-global-bundle.pem |
+Amazon RDS and Aurora | db1.abc123.us-east-1.rds.amazonaws.com | *.rds.amazonaws.com | RDS CA bundle | rds/us-east-1.pem |
 Azure Database for PostgreSQL | myserver.postgres.database.azure.com | *.postgres.database.azure.com | pinned roots | providers/azure.pem |
 Neon | ep-cool-darkness-123456.us-east-2.aws.neon.tech | *.neon.tech | pinned roots | providers/isrg.pem |
 Google Cloud SQL | 1a2b3c4d5e6f.us-central1.sql.goog | *.sql.goog | per-tenant CA | providers/cloudsql.pem | server-ca.pem
@@ -187,7 +186,7 @@ startups \+1$"
 		check "$name ($host): pgverify bundle --install $(basename "$file") TEST-CA installs it" "$install_out" "^$(re "$file"): installed 1 certificates"
 		check "$name ($host): accepted under the shipped rule once its CA is installed, verify-full" \
 			"$(try "$T/shipped.conf" "$conn" PGVERIFY_LOG=info)" \
-			"sslmode prefer -> verify-full, sslrootcert $(re "$file") \(rule rule $(re "$glob")\)(.|
+			"sslmode prefer -> verify-full, sslrootcert $(re "$file") \(rule $(re "$glob")\)(.|
 )*^ssl=true
 startups \+1$"
 		rm "$file" # the next row (Supabase's pooler) starts as shipped
@@ -195,7 +194,7 @@ startups \+1$"
 		sed "/^hosts = (/a\\  { match = \"$host\"; sslrootcert = \"$T/pki/root.pem\"; }," "$T/shipped.conf" >"$T/accept$n.conf"
 		check "$name ($host): accepted with a rule naming the test CA ahead of the shipped ones, verify-full" \
 			"$(try "$T/accept$n.conf" "$conn" PGVERIFY_LOG=info)" \
-			"sslmode prefer -> verify-full, sslrootcert $(re "$T/pki/root.pem") \(rule rule $(re "$host")\)(.|
+			"sslmode prefer -> verify-full, sslrootcert $(re "$T/pki/root.pem") \(rule $(re "$host")\)(.|
 )*^ssl=true
 startups \+1$"
 	fi
@@ -253,6 +252,13 @@ check "check: a per-tenant file that is there but broken fails" "$("$PGV" check 
 	"^bundle $(re "$etc")/providers/aiven.pem \(rule 12\)
   FAILED: (.|
 )*exit=1$"
+
+# AWS's China regions have a bundle of their own: the global one holds no
+# CA of theirs, so a .com.cn endpoint finds no region file, and is refused.
+check "Amazon RDS China (.com.cn): no region file from the global bundle, refused, saying which" \
+	"$("$PGV" explain -c "$T/shipped.conf" "host=db1.abc123.cn-north-1.rds.amazonaws.com.cn")" \
+	"^decision:     refuse(.|
+)*cannot read CA bundle .*/rds/cn-north-1\.pem: No such file or directory"
 
 # --- the README's table is the shipped configuration -------------------------
 # table_vs_conf README CONF.IN: each "glob file" pair of the README's
