@@ -23,7 +23,9 @@ struct pgv_provider {
 	enum pgv_trust trust;
 	/* RDS, PINNED: the roots; TENANT: whose CA it is ("per instance") */
 	const char *roots;
-	/* The file the shipped rule names, under $(sysconfdir)/pgverify/ */
+	/* The file the shipped rule names, under $(sysconfdir)/pgverify/;
+	 * for RDS and PINNED, pgverify's copy is the same under
+	 * $(pkgdatadir)/ */
 	const char *file;
 	/* TENANT: where the CA is downloaded, and the file that gives */
 	const char *download;
