@@ -44,7 +44,7 @@ out=$(psql_shim "$MITM")
 check "forged certificate (another CA): refused with preload" "$out" "certificate verify failed"
 out=$(LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$MITM" 2>&1)
 check "a certificate failure names the bundle, where it came from and the probe command (message and one warning)" "$out" \
-	"^pgverify: $PGV_NAME was verified with sslmode=verify-full against $T/pki/root.pem \\(the sslrootcert of .*\\), and the server's certificate did not pass; pgverify probe \"host=$PGV_NAME hostaddr=127.0.0.1 port=$P_MITM\" shows the chain(.|
+	"^pgverify: $PGV_NAME was verified with sslmode=verify-full against $T/pki/root.pem \\(the sslrootcert of .*\\), and the server's certificate did not pass; the server presented a certificate issued by /CN=pgverify test rogue CA, whose chain names the root /CN=pgverify test rogue CA; pgverify probe \"host=$PGV_NAME hostaddr=127.0.0.1 port=$P_MITM\" shows the chain(.|
 )*^FAIL 1 .*certificate verify failed
 pgverify: $PGV_NAME was verified with sslmode=verify-full"
 check "the failure's explanation is one warning line" "$(echo "$out" | grep -c '^pgverify: .*did not pass')" "^2$"
