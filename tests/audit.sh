@@ -271,7 +271,7 @@ check "report: a cut gzip file is an error, not a short report" "$("$PGVERIFY" r
 	"^pgverify report: cannot read $T/cut.gz: .*\(a cut or damaged gzip file\)
 exit=2$"
 check "report --host: only that host's records" \
-	"$("$PGVERIFY" report --host 'LOCALHOST' "$T/report.log")" "^psql $who  localhost port $P_GOOD
+	"$("$PGVERIFY" report --host 'LOCALHOST' "$T/report.log")" "^(psql|client_plain) $who  localhost port $P_GOOD
 (.|
 )*^1 records,"
 check "report --program: a glob on the program" \
@@ -330,9 +330,9 @@ if [ -n "$CGROOT" ] && [ "$(id -u)" = 0 ] && id www-data >/dev/null 2>&1; then
 		"decision=\"refused\" sslrootcert_before=null tls=false outcome=\"failed\"$"
 	out=$("$PGVERIFY" report "$T/units.log"; echo "exit=$?")
 	check "units: report: a group per user and unit" "$out" \
-		"^psql \(user www-data, unit billing.service, on $(hostname)\)  $PGV_NAME \(hostaddr 127.0.0.1\) port $P_GOOD
+		"^(psql|client_plain) \(user www-data, unit billing.service, on $(hostname)\)  $PGV_NAME \(hostaddr 127.0.0.1\) port $P_GOOD
 (.|
-)*^psql \(user root, unit reports.service, on $(hostname)\)  $PGV_NAME \(hostaddr 127.0.0.1\) port $P_MITM"
+)*^(psql|client_plain) \(user root, unit reports.service, on $(hostname)\)  $PGV_NAME \(hostaddr 127.0.0.1\) port $P_MITM"
 	check "units: report: what the program asked for, verified on its own" "$out" "  kept 1, refused 1; failed 1
   asked for:
     1 x sslmode verify-full with its own bundle

@@ -260,7 +260,9 @@ void print_long(const struct rotation *r, const struct verdict *v)
 /* The other engines, most instances first (the first seen on a tie). */
 static void others_sorted(const struct aws_input *in, struct aws_other *out)
 {
-	memcpy(out, in->others, in->nothers * sizeof(*out));
+	/* memcpy() must not be given NULL, even for nothing. */
+	if (in->nothers)
+		memcpy(out, in->others, in->nothers * sizeof(*out));
 	for (size_t i = 1; i < in->nothers; i++)
 		for (size_t k = i; k > 0 && out[k].n > out[k - 1].n; k--) {
 			struct aws_other t = out[k];
