@@ -10,8 +10,8 @@
  * line with the heap in use before and after HEAP_PASSES (default
  * 1,000,000) more passes.
  */
-#include "../src/plan.h"
-#include "../src/request.h"
+#include "plan.h"
+#include "request.h"
 
 #include <malloc.h>
 #include <stdio.h>

@@ -15,8 +15,25 @@ check "libpgverify.so needs the C library only (each libpq copy's OpenSSL is fou
 exported=$(nm -D --defined-only "$so" | awk '$2 == "T" || $2 == "D" || $2 == "B" || $2 == "i" { print $3 }' | sort | tr '\n' ' ')
 expected="PQconnectPoll PQconnectStart PQconnectStartParams PQconnectdb PQconnectdbParams PQping PQpingParams PQsetdbLogin dlmopen dlopen"
 check "exports exactly the eight interposed libpq names, dlopen and dlmopen" "$(echo $exported)" "^$expected$"
+listed=$(sed -n '/global:/,/local:/p' "$abs_top_srcdir/src/shim/libpgverify.map" | sed -n 's/^[[:space:]]*\([A-Za-z_]*\);.*/\1/p' | sort | tr '\n' ' ')
+check "exports exactly what src/shim/libpgverify.map lists, name by name" "$(echo $exported)" "^$(echo $listed)$"
+# The layers are directories: a file includes headers of its own layer and
+# of those below it (base < core < cli; the shim may use them all).
+layer_breaks() {
+	local dir=$1 allowed=$2 f h a found
+	for f in "$abs_top_srcdir/src/$dir"/*.[ch]; do
+		for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
+			found=""
+			for a in $allowed; do [ -e "$abs_top_srcdir/src/$a/$h" ] && found=1; done
+			[ -n "$found" ] || echo "src/$dir/${f##*/} includes $h"
+		done
+	done
+}
+check "src/base includes nothing above it" "$(layer_breaks base base)" "^$"
+check "src/core includes only src/core and src/base" "$(layer_breaks core "core base")" "^$"
+check "src/cli includes only src/cli, src/core and src/base" "$(layer_breaks cli "cli core base")" "^$"
 # HACKING.md is the map: every source file is on it.
-missing=$(cd "$abs_top_srcdir/src" && for f in *.c cli/*.c; do grep -q "\`$(basename "$f")\`" "$abs_top_srcdir/HACKING.md" || echo "$f"; done)
+missing=$(cd "$abs_top_srcdir/src" && for f in */*.c; do grep -q "\`$(basename "$f")\`" "$abs_top_srcdir/HACKING.md" || echo "$f"; done)
 check "HACKING.md names every source file" "${missing:-none}" "^none$"
 for page in pgverify.1 pgverify.conf.5 libpgverify.3; do
 	if command -v groff >/dev/null; then

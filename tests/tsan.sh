@@ -23,7 +23,7 @@ rm -f "/tmp/pgverify-tsan-probe.$$"*
 
 fixture_start good mitm
 S=$abs_top_srcdir
-flags="-fsanitize=thread -g -O1 -fPIC -pthread -D_GNU_SOURCE -DPGVERIFY_SYSCONFDIR=\"/nonexistent\" -DPGVERIFY_PKGDATADIR=\"/nonexistent\" -I$S/include
+flags="-fsanitize=thread -g -O1 -fPIC -pthread -D_GNU_SOURCE -DPGVERIFY_SYSCONFDIR=\"/nonexistent\" -DPGVERIFY_PKGDATADIR=\"/nonexistent\" -I$S/src/base -I$S/src/core
 	$(pkg-config --cflags libpq libconfig openssl)"
 libs="$(pkg-config --libs libpq libconfig openssl) -ldl"
 sources="" engine=""
@@ -31,9 +31,9 @@ for f in $PGVERIFY_LIB_SOURCES; do case $f in *.c) sources="$sources $S/$f" ;; e
 for f in $PGVERIFY_ENGINE_SOURCES; do case $f in *.c) engine="$engine $S/$f" ;; esac; done
 mkdir -p "$T/pgverify"
 # shellcheck disable=SC2086
-if ! { $CC $flags -shared -Wl,--version-script="$S/src/libpgverify.map" \
+if ! { $CC $flags -shared -Wl,--version-script="$S/src/shim/libpgverify.map" \
 	-o "$T/libpgverify.so" $sources -ldl &&
-	$CC $flags -shared -Wl,--version-script="$S/src/engine.map" \
+	$CC $flags -shared -Wl,--version-script="$S/src/shim/engine.map" \
 		-o "$T/pgverify/pgverify-engine.so" $engine $(pkg-config --libs libconfig openssl) -ldl &&
 	$CC $flags -o "$T/race" "$S/tests/clients/race.c" -L"$T" -Wl,--no-as-needed -lpgverify $libs &&
 	$CC $flags -DRACE_CONTROL -o "$T/race-control" "$S/tests/clients/race.c" -L"$T" -lpgverify $libs; } \

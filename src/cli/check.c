@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dyntab.h"
-#include "engine.h"
+#include "layout.h"
 #include "file.h"
 #include "json.h"
 #include "snapshot.h"
@@ -337,7 +337,7 @@ static void print_settings(const pgverify_config *cfg,
 
 /*
  * The engine the library loads with a process's first libpq, where the
- * library looks for it (src/engine.h): without it every connection is
+ * library looks for it (src/base/layout.h): without it every connection is
  * refused.  1 if it cannot be loaded.
  */
 static int check_engine(struct json *j)

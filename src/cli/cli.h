@@ -3,7 +3,6 @@
 #define PGV_CLI_H
 
 #include "core.h"
-#include "pgverify.h"
 #include "providers.h"
 
 #include <stdio.h>

@@ -13,7 +13,7 @@ core=""
 for f in ${PGVERIFY_CORE_SOURCES:?set it as make fuzz does}; do case $f in *.c) core="$core $src/$f" ;; esac; done
 # shellcheck disable=SC2086
 clang -O1 -fprofile-instr-generate -fcoverage-mapping -D_GNU_SOURCE \
-	-DPGVERIFY_SYSCONFDIR='"/nonexistent"' -DPGVERIFY_PKGDATADIR='"/nonexistent"' -I"$src/include" $(pkg-config --cflags libpq libconfig openssl) \
+	-DPGVERIFY_SYSCONFDIR='"/nonexistent"' -DPGVERIFY_PKGDATADIR='"/nonexistent"' -I"$src/src/base" -I"$src/src/core" $(pkg-config --cflags libpq libconfig openssl) \
 	-o "$out/replay" "$src/tests/fuzz/fuzz_$t.c" "$src/tests/fuzz/fuzz.c" "$src/tests/fuzz/replay.c" $core \
 	$(pkg-config --libs libpq libconfig openssl) -ldl -lpthread
 find "$@" -type f -print0 | LLVM_PROFILE_FILE="$out/%p.profraw" xargs -0 -n 500 "$out/replay" >/dev/null 2>&1

@@ -10,7 +10,6 @@
 #define PGV_FUZZ_H
 
 #include "core.h"
-#include "pgverify.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -7,8 +7,8 @@
  *   2  keyword/value arrays, as PQconnectdbParams() gets them: the rest
  *      is keyword\0value\0...; bit 4 of the first byte is expand_dbname
  */
-#include "../../src/plan.h"
-#include "../../src/request.h"
+#include "plan.h"
+#include "request.h"
 #include "fuzz.h"
 
 #include <stdio.h>

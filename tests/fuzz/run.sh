@@ -17,7 +17,7 @@ CC=${CC:-clang}
 mkdir -p "$out"
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
-	-I$src/include -I$src/src $(pkg-config --cflags libpq libconfig openssl)"
+	-I$src/src/base -I$src/src/core $(pkg-config --cflags libpq libconfig openssl)"
 libs="$(pkg-config --libs libpq libconfig openssl) -ldl -lpthread"
 core=""
 for f in ${PGVERIFY_CORE_SOURCES:?run it as make fuzz}; do case $f in *.c) core="$core $src/$f" ;; esac; done

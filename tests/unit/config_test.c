@@ -3,7 +3,7 @@
  * with "# expect: TEXT", where TEXT is the part of the error it must
  * produce (file name, line, key) or OK.  The shipped sample must load.
  */
-#include "pgverify.h"
+#include "core.h"
 
 #include <dirent.h>
 #include <libgen.h>

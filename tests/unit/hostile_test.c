@@ -4,7 +4,7 @@
  * clear verdict — never a crash, never an empty reason for a refusal, and
  * never "leave alone" for a connection that reaches a TCP host.
  */
-#include "pgverify.h"
+#include "core.h"
 
 #include <libgen.h>
 #include <setjmp.h>

@@ -3,7 +3,7 @@
  * connection string, whatever form the password takes, and nothing else
  * changes.
  */
-#include "../../src/mask.h"
+#include "mask.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -5,7 +5,6 @@
  */
 #include "core.h"
 #include "merge.h"
-#include "pgverify.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,12 +1,12 @@
 /*
- * The provider table (src/providers.c): which endpoint names are whose, and
+ * The provider table (src/core/providers.c): which endpoint names are whose, and
  * that it says what the shipped configuration does: every shipped rule is a
  * provider's glob and names that provider's file, and every provider glob
  * is a shipped rule.  tests/providers.sh holds the README's table to the same
  * rules.
  */
-#include "../../src/config.h"
-#include "../../src/providers.h"
+#include "config.h"
+#include "providers.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

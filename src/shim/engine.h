@@ -13,12 +13,10 @@
 #define PGV_ENGINE_H
 
 #include "hooks.h"
+#include "layout.h"
 #include "real.h"
 #include "replay.h"
 
-/* Where the engine is, relative to the library's own directory. */
-#define PGV_ENGINE_FILE "pgverify/pgverify-engine.so"
-#define PGV_ENGINE_OPEN "pgv_engine_open"
 
 /* What the engine asks of the library. */
 struct pgv_front {

@@ -2,7 +2,7 @@
 #ifndef PGV_CONFIG_H
 #define PGV_CONFIG_H
 
-#include "pgverify.h"
+#include "core.h"
 
 #include <stddef.h>
 

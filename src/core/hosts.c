@@ -4,7 +4,6 @@
  * the port list likewise unless it has a single element for every host.
  */
 #include "core.h"
-#include "pgverify.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
 #ifndef PGV_PLAN_H
 #define PGV_PLAN_H
 
-#include "pgverify.h"
+#include "core.h"
 #include "request.h"
 
 /*

@@ -7,7 +7,6 @@
  */
 #include "rds.h"
 #include "core.h"
-#include "pgverify.h"
 
 #include <stdio.h>
 #include <string.h>

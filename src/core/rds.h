@@ -2,7 +2,7 @@
 #ifndef PGV_RDS_H
 #define PGV_RDS_H
 
-#include "pgverify.h"
+#include "core.h"
 
 #include <stddef.h>
 

@@ -5,7 +5,6 @@
  * ({region} in a rule's bundle) and by `pgverify bundle --split`.
  */
 #include "core.h"
-#include "pgverify.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,22 +1,18 @@
 /*
- * pgverify — make every libpq connection use verified TLS.
- *
- * This header is the library's public API beside the interposed libpq
- * functions themselves.  The shim, its tests and the pgverify command all
- * call these functions, so what `pgverify explain` shows is exactly what the
- * shim does.
+ * The core's private header: the pure path from a call's options to what is
+ * forwarded (request, merge, policy, plan), the configuration, bundles,
+ * chains and RDS facts.  The shim's engine, the command and the tests call
+ * these; nothing here is exported (the library's only ABI is libpq's, and
+ * `pgverify explain --json` is the programmatic interface), so all of it is
+ * free to change.
  */
-#ifndef PGVERIFY_H
-#define PGVERIFY_H
+#ifndef PGV_CORE_H
+#define PGV_CORE_H
 
 /* An AWS region name ("us-gov-west-1") and its NUL. */
 #define PGV_REGION_SIZE 33
 
 #include <stddef.h>
-
-#ifdef __cplusplus
-extern "C" {
-#endif
 
 /* A loaded configuration.  Immutable once loaded; safe to share between
  * threads. */
@@ -258,8 +254,47 @@ int pgverify_bundle_list(const char *path,
  * SSL_CERT_FILE). */
 const char *pgverify_system_bundle(void);
 
-#ifdef __cplusplus
-}
-#endif
+/* One host of a connection, as libpq will try it. */
+typedef struct pgv_host {
+	char host[1024];  /* the host element (a name, or a socket path) */
+	char addr[1024];  /* the hostaddr element, or "" */
+	char port[32];	  /* the port element, or "" for libpq's default */
+	int tcp;	  /* reached over TCP, so TLS applies */
+	int named;	  /* host is a name the certificate can be checked on */
+	const char *name; /* host if named, else addr: what rules match */
+} pgv_host;
+
+/* Walks the host, hostaddr and port lists in step, as libpq pairs them. */
+typedef struct pgv_hosts {
+	const char *host, *addr, *port;
+	size_t count, done;
+	int one_port;
+} pgv_hosts;
+
+/* Start a walk over `s` (which must outlive it).  Returns -1 if the host
+ * and hostaddr lists differ in length, which libpq rejects. */
+int pgv_hosts_begin(const pgverify_settings *s, pgv_hosts *it);
+/* The next host: 1, 0 at the end, -1 if an element is too long. */
+int pgv_hosts_next(pgv_hosts *it, pgv_host *h);
+
+/*
+ * 1 if the `n` bytes at `s` are an AWS region name ("us-east-1",
+ * "us-gov-west-1", "cn-north-1"): two letters, words, a number, joined by
+ * '-'.  0 otherwise.
+ */
+int pgv_aws_region(const char *s, size_t n);
+
+/*
+ * The region an RDS endpoint names: for "<name>.<id>.<region>.rds.
+ * amazonaws.com" (or ".com.cn", any case, a trailing dot allowed) write
+ * <region>, lower case, to `out`.  Returns 0, or -1 if `host` is not such
+ * an endpoint or `out` is too small.
+ */
+int pgv_rds_region(const char *host, char *out, size_t outlen);
+
+/* Describe one DER-encoded certificate.  Returns 0, or -1 if it does not
+ * parse. */
+int pgv_cert_from_der(const unsigned char *der, size_t len, int index,
+		      pgverify_cert *out);
 
 #endif

@@ -7,7 +7,7 @@
 #ifndef PGV_PROVIDERS_H
 #define PGV_PROVIDERS_H
 
-#include "pgverify.h"
+#include "core.h"
 
 #include <stddef.h>
 

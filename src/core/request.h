@@ -6,7 +6,7 @@
 #ifndef PGV_REQUEST_H
 #define PGV_REQUEST_H
 
-#include "pgverify.h"
+#include "core.h"
 
 #include "real.h"
 

@@ -7,7 +7,7 @@
 #define PGV_ALIAS_H
 
 #include "config.h"
-#include "pgverify.h"
+#include "core.h"
 
 #include <stddef.h>
 

@@ -9,7 +9,6 @@
 #include "file.h"
 #include "forklock.h"
 #include "log.h"
-#include "pgverify.h"
 
 #include <errno.h>
 #include <openssl/bio.h>

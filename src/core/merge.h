@@ -5,7 +5,7 @@
 #ifndef PGV_MERGE_H
 #define PGV_MERGE_H
 
-#include "pgverify.h"
+#include "core.h"
 #include "request.h"
 
 #include <libpq-fe.h>

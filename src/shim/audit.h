@@ -5,7 +5,7 @@
 #ifndef PGV_AUDIT_H
 #define PGV_AUDIT_H
 
-#include "pgverify.h"
+#include "core.h"
 #include "real.h"
 
 #include <libpq-fe.h>
