@@ -1,6 +1,6 @@
 #!/bin/bash
 # One trust store per bundle per process, used by libpq's own handshake
-# (src/store.c), on the system's libpq and every build tests/libpq-builds.sh
+# (src/shim/store.c), on the system's libpq and every build tests/libpq-builds.sh
 # provides (each with its own OpenSSL: npm's carry 1.1):
 #   - many connections through pgverify with one bundle open the bundle as
 #     often as one connection does (strace counts the opens; libpq alone

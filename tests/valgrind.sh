@@ -60,7 +60,7 @@ pre "preloaded, PQping" "$PLAIN" ping "$MITM"
 pre "preloaded, 8 threads" "$PLAIN" threads 8 "$GOOD"
 pre "preloaded, fork" "$PLAIN" fork "$GOOD"
 pre "preloaded, refused before connecting (garbage bundle)" "$PLAIN" connectdb "$GOOD sslrootcert=/etc/hostname"
-# The shared trust store (src/store.c): a bundle replaced (the old store
+# The shared trust store (src/shim/store.c): a bundle replaced (the old store
 # released), connections with a CRL (private stores), a bundle that fails
 # to load (libpq's own call) and one fixed afterwards.
 cp "$T/pki/root.pem" "$T/bundle.pem"

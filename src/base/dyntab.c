@@ -46,7 +46,7 @@
 #define RELA   0
 #else
 #error                                                                         \
-    "pgverify: add this architecture's JUMP_SLOT/GLOB_DAT/ABS relocation types to src/elf.c"
+    "pgverify: add this architecture's JUMP_SLOT/GLOB_DAT/ABS relocation types to src/base/dyntab.c"
 #endif
 
 /* Serialises every write: two writers on one page would race on its

@@ -79,7 +79,7 @@ void pgv_libpq_append_error(const struct pgv_libpq *pq, PGconn *conn,
  */
 PGconn *pgv_libpq_refused(const struct pgv_libpq *pq, const char *reason);
 
-/* The libpq a program links (the command, tests): src/linked.c. */
+/* The libpq a program links (the command, tests): src/cli/linked.c. */
 const struct pgv_libpq *pgv_libpq_linked(void);
 
 #endif
