@@ -108,8 +108,8 @@ static void report_json(const pgverify_config *cfg, const pgverify_plan *p)
 	json_open(&j, NULL, '{');
 	json_str(&j, "config", pgverify_config_path(cfg));
 	json_str(&j, "decision", verdicts[p->verdict]);
-	json_str(&j, "mode", p->report || d->report ? "report" : "enforce");
-	json_str(&j, "would", p->report ? p->would : NULL);
+	json_str(&j, "mode", p->would || d->report ? "report" : "enforce");
+	json_str(&j, "would", pgverify_would_name(p->would));
 	json_str(&j, "hosts", p->hosts[0] ? p->hosts : NULL);
 	cli_json_provider(&j, pgv_provider_of_settings(&p->settings));
 	json_str(&j, "reason",
@@ -160,17 +160,16 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 {
 	const pgverify_decision *d = &p->decision;
 	const char *path = pgverify_config_path(cfg);
-	char rootcert[1100];
+	char rootcert[PATH_MAX];
 
-	snprintf(rootcert, sizeof(rootcert), "%s",
-		 d->sslrootcert ? d->sslrootcert : "");
+	snprintf(rootcert, sizeof(rootcert), "%s", d->sslrootcert);
 	pgv_escape_controls(rootcert, sizeof(rootcert));
 
 	printf("decision:     %s\n", verdicts[p->verdict]);
-	if (p->report)
+	if (p->would)
 		printf("mode:         report: forwarded as asked; enforcement "
 		       "would %s\n",
-		       p->would);
+		       pgverify_would_name(p->would));
 	if (p->hosts[0])
 		printf("hosts:        %s\n", p->hosts);
 	cli_print_provider(pgv_provider_of_settings(&p->settings),
@@ -231,7 +230,7 @@ int cmd_explain(int argc, char **argv)
 		report_human(cfg, &plan);
 	/* Report mode forwards it, but the policy would refuse it. */
 	status = plan.verdict == PGVERIFY_REFUSE ||
-			 (plan.report && strcmp(plan.would, "refuse") == 0)
+			 plan.would == PGVERIFY_WOULD_REFUSE
 		     ? EXIT_REFUSED
 		     : EXIT_OK;
 	pgverify_plan_clear(&plan);

@@ -446,7 +446,7 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 	int need_name = strcmp(p->decision.sslmode_after, "verify-full") == 0;
 	/* Report mode probes what enforcement would do. */
 	int ok = p->verdict == PGVERIFY_ENFORCE ||
-		 (p->report && strcmp(p->would, "refuse") != 0);
+		 (p->would && p->would != PGVERIFY_WOULD_REFUSE);
 
 	json_init(&j, stdout);
 	if (want_json) {
@@ -457,7 +457,7 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 		json_open(&j, "hosts", '[');
 	} else if (!ok) {
 		printf("pgverify %s this connection: %s\n",
-		       p->report ? "(report mode) would refuse" : "refuses",
+		       p->would ? "(report mode) would refuse" : "refuses",
 		       p->reason);
 	}
 	/* The policy accepted these settings, so the walk is well-formed. */
@@ -471,7 +471,7 @@ static int probe_all(const pgverify_plan *p, const char *bundle, int want_json)
 		if (want_json)
 			json_result(&j, &t, &r);
 		else
-			print_human(&t, &r, bundle, need_name, p->report);
+			print_human(&t, &r, bundle, need_name, p->would != 0);
 	}
 	if (want_json) {
 		json_close(&j, ']');

@@ -170,8 +170,7 @@ static int bundle_of(const struct rotation *r, struct verdict *v)
 		return -1;
 	}
 	pgverify_plan_conninfo(r->cfg, conninfo, &p);
-	if (p.verdict == PGVERIFY_REFUSE ||
-	    (p.report && p.would && strcmp(p.would, "refuse") == 0))
+	if (p.verdict == PGVERIFY_REFUSE || p.would == PGVERIFY_WOULD_REFUSE)
 		snprintf(v->error, sizeof(v->error),
 			 "pgverify would refuse it: %s", p.reason);
 	else if (!p.verify_bundle[0])

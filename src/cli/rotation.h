@@ -75,8 +75,8 @@ enum status { READY, NOT_READY, UNKNOWN };
 struct verdict {
 	const struct aws_db *db;
 	char region[PGV_REGION_SIZE];
-	char bundle[1024]; /* the file pgverify verifies it with */
-	char rule[512];	   /* the hosts rule that named it, or "" */
+	char bundle[PATH_MAX]; /* the file pgverify verifies it with */
+	char rule[512];	       /* the hosts rule that named it, or "" */
 	char update[1100]; /* the command that brings that bundle up to date */
 	char error[2200];  /* why no verdict can be given, or "" */
 	const struct trust *trust; /* NULL with error */

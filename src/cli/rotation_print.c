@@ -238,7 +238,7 @@ static void long_verdict(const struct verdict *v)
 
 void print_long(const struct rotation *r, const struct verdict *v)
 {
-	char address[1100], name[1100], bundle[1100], rule[600];
+	char address[1100], name[1100], bundle[PATH_MAX], rule[600];
 
 	printf("%s%s%s%s\n", shown(v->db->address, address, sizeof(address)),
 	       v->db->name ? " (" : "",

@@ -12,6 +12,7 @@
 /* An AWS region name ("us-gov-west-1") and its NUL. */
 #define PGV_REGION_SIZE 33
 
+#include <limits.h>
 #include <stddef.h>
 
 /* A loaded configuration.  Immutable once loaded; safe to share between
@@ -149,15 +150,13 @@ typedef enum pgverify_verdict {
  */
 typedef struct pgverify_decision {
 	pgverify_verdict verdict;
-	const char *sslmode_before; /* the connection's own mode */
-	const char *sslmode_after;  /* the mode appended (ENFORCE) */
-	const char *sslrootcert;    /* the bundle appended (ENFORCE) */
-	const char *bundle_source;  /* "connection", "rule", "config" */
-	const char *rule;	    /* the matching rule's glob, or NULL */
-	const char *gssencmode;	    /* appended if not NULL (ENFORCE) */
-	char reason[1024];	    /* why (REFUSE) or what (LEAVE) */
-	char bundle[1024]; /* storage for sslrootcert when it is not the
-			      connection's own */
+	const char *sslmode_before;   /* the connection's own mode */
+	const char *sslmode_after;    /* the mode appended (ENFORCE) */
+	char sslrootcert[PATH_MAX];   /* the bundle appended (ENFORCE), or "" */
+	const char *bundle_source;    /* "connection", "rule", "config" */
+	const char *rule;	      /* the matching rule's glob, or NULL */
+	const char *gssencmode;	      /* appended if not NULL (ENFORCE) */
+	char reason[1024];	      /* why (REFUSE) or what (LEAVE) */
 	char region[PGV_REGION_SIZE]; /* the AWS region put for {region}, or ""
 				       */
 	int report; /* mode "report" (the global one, or every TCP host's rule):
@@ -190,6 +189,18 @@ void pgverify_decide(const pgverify_config *cfg, const pgverify_settings *s,
 int pgverify_bundle_check(const char *path, int warn_days, int *soon, char *err,
 			  size_t errlen);
 
+/* What enforcement would have done with a connection report mode left
+ * as asked.  NONE (0, false): not a report-mode verdict. */
+typedef enum pgverify_would {
+	PGVERIFY_WOULD_NONE,
+	PGVERIFY_WOULD_NOTHING,
+	PGVERIFY_WOULD_UPGRADE,
+	PGVERIFY_WOULD_REFUSE
+} pgverify_would;
+
+/* "nothing", "upgrade", "refuse" (records, explain --json); NULL for NONE. */
+const char *pgverify_would_name(pgverify_would would);
+
 /*
  * Everything the shim decides for one connection, without touching the
  * network: its options merged by libpq, the policy's decision, the bundle
@@ -211,12 +222,11 @@ typedef struct pgverify_plan {
 	const char *const *values;
 	int expand_dbname;
 	/* Report mode: the verdict is LEAVE (forwarded as asked), and `would`
-	 * says what enforcement would have done. */
-	int report;
-	const char *would; /* "upgrade", "refuse" or "nothing" */
+	 * (not PGVERIFY_WOULD_NONE) says what enforcement would have done. */
+	pgverify_would would;
 	/* ENFORCE, or report mode: the file the server is (or would be)
 	 * verified with, or "", and whether its name is checked. */
-	char verify_bundle[1024];
+	char verify_bundle[PATH_MAX];
 	int verify_name;
 } pgverify_plan;
 

@@ -182,7 +182,7 @@ static void note_verification(pgverify_plan *out, const pgverify_context *ctx)
 {
 	const pgverify_decision *d = &out->decision;
 	const char *file =
-	    d->sslrootcert ? bundle_file(ctx, d->sslrootcert) : NULL;
+	    d->sslrootcert[0] ? bundle_file(ctx, d->sslrootcert) : NULL;
 
 	snprintf(out->verify_bundle, sizeof(out->verify_bundle), "%s",
 		 file ? file : "");
@@ -197,11 +197,18 @@ static void note_verification(pgverify_plan *out, const pgverify_context *ctx)
  */
 static pgverify_verdict report(pgverify_plan *out, pgverify_verdict would)
 {
-	out->report = 1;
-	out->would = would == PGVERIFY_REFUSE	  ? "refuse"
-		     : out->changed && !out->kept ? "upgrade"
-						  : "nothing";
+	out->would = would == PGVERIFY_REFUSE	  ? PGVERIFY_WOULD_REFUSE
+		     : out->changed && !out->kept ? PGVERIFY_WOULD_UPGRADE
+						  : PGVERIFY_WOULD_NOTHING;
 	return out->verdict = PGVERIFY_LEAVE;
+}
+
+const char *pgverify_would_name(pgverify_would would)
+{
+	static const char *const names[] = {NULL, "nothing", "upgrade",
+					    "refuse"};
+
+	return names[would];
 }
 
 pgverify_context pgv_plan_context(int libpq_version, const char *caller)
@@ -313,20 +320,22 @@ static pgverify_verdict plan_started(const pgverify_config *cfg,
 		return refuse_plan(out);
 	}
 	if (!already_enforced(s, d)) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "%s: this program started the connection by calling "
-			 "libpq past pgverify (as Python's ctypes does for "
-			 "psycopg 3), so pgverify could not raise its options "
-			 "(sslmode %s, sslrootcert %s, gssencmode %s); give it "
-			 "sslmode=%s sslrootcert=%s%s in its connection string "
-			 "or PGSSLMODE, PGSSLROOTCERT%s",
-			 out->hosts, d->sslmode_before,
-			 s->sslrootcert && *s->sslrootcert ? s->sslrootcert
-							   : "(none)",
-			 s->gssencmode ? s->gssencmode : "(none)",
-			 d->sslmode_after, bundle_file(&ctx, d->sslrootcert),
-			 d->gssencmode ? " gssencmode=disable" : "",
-			 d->gssencmode ? ", PGGSSENCMODE" : "");
+		snprintf(
+		    out->reason, sizeof(out->reason),
+		    "%s: this program started the connection by calling "
+		    "libpq past pgverify (as Python's ctypes does for "
+		    "psycopg 3), so pgverify could not raise its options "
+		    "(sslmode %s, sslrootcert %.400s, gssencmode %s); give "
+		    "it sslmode=%s sslrootcert=%.400s%s in its connection "
+		    "string "
+		    "or PGSSLMODE, PGSSLROOTCERT%s",
+		    out->hosts, d->sslmode_before,
+		    s->sslrootcert && *s->sslrootcert ? s->sslrootcert
+						      : "(none)",
+		    s->gssencmode ? s->gssencmode : "(none)", d->sslmode_after,
+		    bundle_file(&ctx, d->sslrootcert),
+		    d->gssencmode ? " gssencmode=disable" : "",
+		    d->gssencmode ? ", PGGSSENCMODE" : "");
 		return refuse_plan(out);
 	}
 	if (check_bundle(cfg, &ctx, out) < 0)

@@ -244,6 +244,18 @@ static int scan_hosts(const pgverify_config *cfg, const pgverify_settings *s,
 	return rc;
 }
 
+/* The decision keeps a copy of its bundle's name: nothing it holds points
+ * into itself or into storage of the policy's. */
+static int set_bundle(pgverify_decision *d, const char *file)
+{
+	if ((size_t)snprintf(d->sslrootcert, sizeof(d->sslrootcert), "%s",
+			     file) < sizeof(d->sslrootcert))
+		return 0;
+	refuse(d, "the CA bundle's name is longer than %zu bytes",
+	       sizeof(d->sslrootcert) - 1);
+	return -1;
+}
+
 /* Pick the bundle: the connection's own, else the rules' (which must agree). */
 static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
 			 const struct scan *sc, pgverify_decision *d)
@@ -251,9 +263,8 @@ static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
 	/* Locked, trust comes from the configuration alone: not from the
 	 * program, PGSSLROOTCERT or a service file. */
 	if (!cfg->lock && s->sslrootcert && s->sslrootcert[0]) {
-		d->sslrootcert = s->sslrootcert;
 		d->bundle_source = "connection";
-		return 0;
+		return set_bundle(d, s->sslrootcert);
 	}
 	if (sc->no_region[0]) {
 		refuse(d,
@@ -276,12 +287,10 @@ static int choose_bundle(const pgverify_config *cfg, const pgverify_settings *s,
 		       sc->other_bundle, config_name(cfg));
 		return -1;
 	}
-	snprintf(d->bundle, sizeof(d->bundle), "%s", sc->bundle);
 	snprintf(d->region, sizeof(d->region), "%s", sc->region);
-	d->sslrootcert = d->bundle;
 	d->rule = sc->rule ? sc->rule->match : NULL;
 	d->bundle_source = sc->rule ? "rule" : "config";
-	return 0;
+	return set_bundle(d, sc->bundle);
 }
 
 /*
@@ -301,8 +310,7 @@ static int resolve_system(const pgverify_config *cfg,
 				  "names no built-in CA file; name a bundle");
 			return -1;
 		}
-		d->sslrootcert = ctx->builtin_bundle;
-		return 0;
+		return set_bundle(d, ctx->builtin_bundle);
 	}
 	if (ctx->libpq_version >= LIBPQ_HAS_SYSTEM_ROOTCERT)
 		return 0;
@@ -312,8 +320,7 @@ static int resolve_system(const pgverify_config *cfg,
 		       "CA file; set SSL_CERT_FILE or name a bundle");
 		return -1;
 	}
-	d->sslrootcert = ctx->system_bundle;
-	return 0;
+	return set_bundle(d, ctx->system_bundle);
 }
 
 /*

@@ -96,23 +96,23 @@ void pgv_audit_from_plan(struct pgv_audit *a, const pgverify_plan *p,
 	int left = d->verdict == PGVERIFY_LEAVE;
 
 	init_record(a);
-	a->report = p->report || d->report;
-	a->decision = !p->report ? enforce_decision(p, verdict)
-		      : left	 ? "left"
-				 : "reported";
-	a->would = p->report && !left ? p->would : NULL;
+	a->report = p->would || d->report;
+	a->decision = !p->would ? enforce_decision(p, verdict)
+		      : left	? "left"
+				: "reported";
+	a->would = left ? PGVERIFY_WOULD_NONE : p->would;
 	/* A refusal is an attempt that failed, before its first byte. */
-	if (!p->report && verdict == PGVERIFY_REFUSE)
+	if (!p->would && verdict == PGVERIFY_REFUSE)
 		a->outcome = "failed";
 	a->sslmode_before = d->sslmode_before;
 	a->sslmode_after = d->sslmode_after;
 	/* What libpq itself does with the options it is given. */
 	a->verifying = verdict == PGVERIFY_ENFORCE ||
-		       verifies(left || p->report ? d->sslmode_before : NULL);
+		       verifies(left || p->would ? d->sslmode_before : NULL);
 	copy_settings(a, &p->settings);
 	copy(a->sslrootcert, sizeof(a->sslrootcert),
-	     d->sslrootcert ? d->sslrootcert : p->settings.sslrootcert);
-	if (verdict == PGVERIFY_REFUSE || (a->would && *a->would == 'r'))
+	     d->sslrootcert[0] ? d->sslrootcert : p->settings.sslrootcert);
+	if (verdict == PGVERIFY_REFUSE || a->would == PGVERIFY_WOULD_REFUSE)
 		copy(a->reason, sizeof(a->reason), p->reason);
 	if (verdict == PGVERIFY_ENFORCE || a->would) {
 		copy(a->bundle, sizeof(a->bundle), p->verify_bundle);
@@ -299,7 +299,8 @@ static void put_record(struct json *j, const struct pgv_audit *a)
 	json_str(j, "sslrootcert", or_null(a->sslrootcert));
 	json_str(j, "reason", or_null(a->reason));
 	if (a->report) {
-		json_str(j, "would", a->would ? a->would : "nothing");
+		json_str(j, "would",
+			 a->would ? pgverify_would_name(a->would) : "nothing");
 		put_tristate(j, "would_verify", a->would_verify);
 		json_str(j, "would_verify_error",
 			 or_null(a->would_verify_error));

@@ -14,7 +14,7 @@ struct pgv_audit {
 	/* From the plan. */
 	int report;
 	const char *decision;	    /* upgraded kept left refused reported */
-	const char *would;	    /* report mode: upgrade refuse nothing */
+	pgverify_would would;	    /* report mode, the policy not leaving it */
 	const char *sslmode_before; /* static names, or NULL */
 	const char *sslmode_after;
 	int verifying;	 /* libpq itself verifies the server (verify-ca/full) */
@@ -23,10 +23,10 @@ struct pgv_audit {
 	char port[128];
 	char application_name[128];
 	char sslrootcert_before[1024]; /* the program's own, or "" */
-	char sslrootcert[1024];
+	char sslrootcert[PATH_MAX];
 	char reason[2048];
-	char bundle[1024]; /* the file the chain is checked with, or "" */
-	int check_name;	   /* and whether the host name is */
+	char bundle[PATH_MAX]; /* the file the chain is checked with, or "" */
+	int check_name;	       /* and whether the host name is */
 	/* Once the attempt ends. */
 	const char *outcome; /* "connected", "failed", or NULL: not seen */
 	int tls;	     /* 1, 0, or -1 (null: not connected) */

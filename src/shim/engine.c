@@ -130,7 +130,7 @@ static PGconn *connect_call(const struct pgv_libpq *pq,
 		pgv_shim_connected(&sc, conn, is_start(c));
 		break;
 	case PGV_ROUTE_REFUSED:
-		conn = pgv_libpq_refused(pq, sc.reason);
+		conn = pgv_libpq_refused(pq, sc.plan.reason);
 		break;
 	}
 	pgv_shim_end(&sc);

@@ -37,7 +37,7 @@ static void bundle_origin(const pgverify_config *config,
 
 	bare.sslrootcert = NULL;
 	pgverify_decide(config, &bare, &ctx, &d);
-	if (d.verdict != PGVERIFY_ENFORCE || !d.sslrootcert ||
+	if (d.verdict != PGVERIFY_ENFORCE || !d.sslrootcert[0] ||
 	    strcmp(d.sslrootcert, s->sslrootcert) != 0)
 		snprintf(out, len, "the connection's own");
 	else if (d.rule)

@@ -21,7 +21,7 @@ static int audit_failed;
 struct pgv_audit *pgv_pending_new(const pgverify_plan *p)
 {
 	struct pgv_audit *a =
-	    pgv_audit_enabled() || (p && p->report) ? malloc(sizeof(*a)) : NULL;
+	    pgv_audit_enabled() || (p && p->would) ? malloc(sizeof(*a)) : NULL;
 
 	if (a && p)
 		pgv_audit_from_plan(a, p, p->verdict);
@@ -34,7 +34,7 @@ static void log_report(const struct pgv_audit *a)
 {
 	if (!a->would)
 		return;
-	if (strcmp(a->would, "refuse") == 0)
+	if (a->would == PGVERIFY_WOULD_REFUSE)
 		pgv_log(PGV_LOG_INFO, "report: would refuse: %s", a->reason);
 	else if (a->would_verify == 0)
 		pgv_log(PGV_LOG_INFO,

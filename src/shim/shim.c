@@ -97,13 +97,13 @@ static enum pgv_route decide(struct pgv_shim_call *sc,
 	const char *refusal = pgv_front->copy_refusal(req->pq);
 
 	if (refusal) {
-		snprintf(sc->reason, sizeof(sc->reason), "%s", refusal);
+		snprintf(plan->reason, sizeof(plan->reason), "%s", refusal);
 		if ((sc->audit = pgv_pending_new(NULL)))
-			pgv_audit_refused(sc->audit, sc->reason);
+			pgv_audit_refused(sc->audit, plan->reason);
 		return route;
 	}
 	if (!config) {
-		snprintf(sc->reason, sizeof(sc->reason),
+		snprintf(plan->reason, sizeof(plan->reason),
 			 "bad configuration: %s", config_error);
 		return route;
 	}
@@ -125,7 +125,6 @@ static enum pgv_route decide(struct pgv_shim_call *sc,
 		route = PGV_ROUTE_REWRITTEN;
 		break;
 	case PGVERIFY_REFUSE:
-		snprintf(sc->reason, sizeof(sc->reason), "%s", plan->reason);
 		break;
 	}
 	sc->audit = pgv_pending_new(plan);
@@ -175,23 +174,22 @@ enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
 	sc->pq = req->pq;
 	sc->forwarded = NULL;
 	sc->audit = NULL;
-	sc->reason[0] = '\0';
 	sc->outer = innermost;
 	innermost = sc;
 	pgv_front->replay_begin(&sc->replay);
 	route = decide(sc, req);
 	if (route != PGV_ROUTE_REFUSED && sc->replay.failed) {
 		snprintf(
-		    sc->reason, sizeof(sc->reason),
+		    sc->plan.reason, sizeof(sc->plan.reason),
 		    "the connection's environment or service file could "
 		    "not be read once for pgverify and libpq alike (out of "
 		    "memory, or a service file over 1 MiB)");
 		route = PGV_ROUTE_REFUSED;
 		if (sc->audit)
-			pgv_audit_refused(sc->audit, sc->reason);
+			pgv_audit_refused(sc->audit, sc->plan.reason);
 	}
 	if (route == PGV_ROUTE_REFUSED) {
-		pgv_log(PGV_LOG_WARNING, "refused: %s", sc->reason);
+		pgv_log(PGV_LOG_WARNING, "refused: %s", sc->plan.reason);
 		if (sc->audit)
 			pgv_pending_finish(sc->audit, NULL, NULL);
 		sc->audit = NULL;

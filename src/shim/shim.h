@@ -24,12 +24,13 @@ enum pgv_route {
 /* One call through pgverify, from pgv_shim_begin() to pgv_shim_end(). */
 struct pgv_shim_call {
 	const struct pgv_libpq *pq; /* the copy the call goes to */
-	struct pgv_replay replay; /* what libpq read while it was planned */
-	const void *forwarded;	  /* the argument handed on to libpq */
+	struct pgv_replay replay;   /* what libpq read while it was planned */
+	const void *forwarded;	    /* the argument handed on to libpq */
 	struct pgv_shim_call *outer;
 	struct pgv_audit *audit; /* this call's record, if records are kept */
-	char reason[2048];	 /* REFUSED: why, already logged */
-	pgverify_plan plan;	 /* REWRITTEN: plan.keywords/values forward */
+	/* REWRITTEN: plan.keywords/values forward; REFUSED: plan.reason says
+	 * why, already logged. */
+	pgverify_plan plan;
 };
 
 /*

@@ -79,9 +79,9 @@ void fuzz_check_plan(const pgverify_plan *plan, const char *const *exempt,
 	if (more < 0)
 		finding("a forwarded host too long to check", plan);
 	/* Report mode forwards as asked by design; enforcing never may. */
-	if (plan->verdict == PGVERIFY_LEAVE && tcp && !plan->report)
+	if (plan->verdict == PGVERIFY_LEAVE && tcp && !plan->would)
 		finding("a TCP connection left unverified", plan);
-	if (plan->report && !plan->decision.report)
+	if (plan->would && !plan->decision.report)
 		finding("report mode the decision did not choose", plan);
 	if (plan->verdict == PGVERIFY_ENFORCE &&
 	    (!verified_mode(s.sslmode) || !s.sslrootcert || !*s.sslrootcert))

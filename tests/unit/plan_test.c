@@ -110,7 +110,7 @@ static void enforce_upgrades(void **state)
 	assert_int_equal(plan("", 150018, RDS, NULL, NULL, NULL, &p),
 			 PGVERIFY_ENFORCE);
 	assert_true(p.changed);
-	assert_false(p.report);
+	assert_int_equal(p.would, PGVERIFY_WOULD_NONE);
 	assert_string_equal(p.verify_bundle, bundle);
 	assert_true(p.verify_name);
 	assert_null(p.keywords); /* forwarded arrays: pgv_plan() only */
@@ -137,8 +137,7 @@ static void report_leaves_and_says_why(void **state)
 	assert_int_equal(
 	    plan("mode = \"report\";", 150018, RDS, NULL, NULL, NULL, &p),
 	    PGVERIFY_LEAVE);
-	assert_true(p.report);
-	assert_string_equal(p.would, "upgrade");
+	assert_int_equal(p.would, PGVERIFY_WOULD_UPGRADE);
 	assert_string_equal(p.verify_bundle, bundle);
 	pgverify_plan_clear(&p);
 }
@@ -153,7 +152,7 @@ static void report_of_a_missing_bundle(void **state)
 		 "com\"; sslrootcert = \"/nonexistent/rds.pem\"; } );",
 		 150018, RDS, NULL, NULL, NULL, &p),
 	    PGVERIFY_LEAVE);
-	assert_string_equal(p.would, "refuse");
+	assert_int_equal(p.would, PGVERIFY_WOULD_REFUSE);
 	assert_non_null(strstr(p.reason, "cannot read CA bundle "
 					 "/nonexistent/rds.pem"));
 	pgverify_plan_clear(&p);
