@@ -17,7 +17,7 @@ make -j"$(nproc)" >/dev/null
 status=0
 make -j"$(nproc)" "${PGVERIFY_CHECK:-check}" >check.out 2>&1 || status=$?
 grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' check.out || true
-grep -A2 -E '^(not ok|FAIL|ERROR)' tests/*.log tests/fuzz/*.log 2>/dev/null | head -n 60 || true
+grep -A2 -E '^(not ok|FAIL|ERROR)' tests/*.log tests/suites/*.log tests/fuzz/*.log 2>/dev/null | head -n 60 || true
 total=$(sed -n 's/^# TOTAL: *//p' check.out)
 pass=$(sed -n 's/^# PASS: *//p' check.out)
 skip=$(sed -n 's/^# SKIP: *//p' check.out)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # libpq builds other than the system's, for the interception matrix
-# (tests/matrix.sh): Debian's libpq 13 and 18 built from Debian's source
+# (tests/suites/matrix.sh): Debian's libpq 13 and 18 built from Debian's source
 # packages, Ubuntu-style builds of 15 and 18 (-Wl,-Bsymbolic-functions, as
 # Ubuntu's dpkg-buildflags add: libpq's internal calls never reach an
 # interposer), and the libpq 16 and 17 that the npm packages

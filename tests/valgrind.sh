@@ -75,7 +75,7 @@ memcheck "preloaded, shared store: replaced bundle, CRLs, a failed load" LD_PREL
 	"$GOOD sslmode=verify-full sslrootcert=$T/empty.pem" "!cat $T/pki/root.pem >$T/empty.pem" \
 	"$GOOD sslmode=verify-full sslrootcert=$T/empty.pem"
 memcheck "preloaded, bad configuration" LD_PRELOAD="$SHIM" PGVERIFY_CONFIG=/nonexistent.conf $VG "$PLAIN" connectdb "$GOOD"
-# Vendored copies (tests/vendored.sh): the system's libpq renamed, reached
+# Vendored copies (tests/suites/vendored.sh): the system's libpq renamed, reached
 # by an extension (RTLD_LOCAL, RTLD_DEEPBIND) and by dlsym() on it.
 if command -v patchelf >/dev/null && command -v cc >/dev/null; then
 	V=$T/vendored

@@ -2,7 +2,7 @@
  * An extension as a Python wheel or a PHP module is one: a shared object
  * linked with its own libpq (a renamed copy, libpq-<hash>.so.5), loaded
  * by a host program that links no libpq (tests/clients/vendored.c).
- * Built by tests/matrix.sh against each libpq build.
+ * Built by tests/suites/matrix.sh against each libpq build.
  *
  * plugin_run(CONNINFO) connects with PQconnectdb() and prints one line:
  *   OK ssl=<0|1> version=<PQlibVersion()> cancel=<PQcancel() result>

@@ -1,6 +1,6 @@
 /*
  * A host program that links no libpq and reaches a libpq copy the ways
- * vendored copies are reached (tests/matrix.sh):
+ * vendored copies are reached (tests/suites/matrix.sh):
  *
  *   vendored plugin local|deepbind PLUGIN.so CONNINFO
  *        dlopen() an extension linked with its own libpq (plugin.c),

@@ -2,7 +2,7 @@
  * The provider table (src/core/providers.c): which endpoint names are whose, and
  * that it says what the shipped configuration does: every shipped rule is a
  * provider's glob and names that provider's file, and every provider glob
- * is a shipped rule.  tests/providers.sh holds the README's table to the same
+ * is a shipped rule.  tests/suites/providers.sh holds the README's table to the same
  * rules.
  */
 #include "config.h"

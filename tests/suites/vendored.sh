@@ -21,7 +21,7 @@
 # used for a connection and a cancel.
 # PGVERIFY_MATRIX="NAME..." limits the builds.
 set -u
-: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 fixture_require
 [ -z "$PGVERIFY_TEST_PRELOAD" ] || skip_all "the vendored matrix runs in the normal build (ASan refuses RTLD_DEEPBIND)"

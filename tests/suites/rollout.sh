@@ -8,7 +8,7 @@
 # written.
 set -u
 # Run alone (outside make), it finds the tree itself and the build in _build.
-: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 fixture_require
 [ -z "$PGVERIFY_TEST_PRELOAD" ] || skip_all "the rollout test runs in the normal build"

@@ -19,7 +19,7 @@
 # broken link, a changed line of output), and must fail on each.
 set -u
 # Run alone (outside make), it finds the tree itself and the build in _build.
-: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/tap.sh"
 command -v python3 >/dev/null || skip_all "python3 is needed to take the README apart"
 PGV=$abs_top_builddir/src/pgverify
@@ -219,7 +219,7 @@ def check_program(ln, prog):
         check_path(ln, prog)
     else:
         say(prog in EXTERNAL, "line %d: %s is a program the README may name" % (ln, prog),
-            "add it to EXTERNAL in tests/readme.sh if it is meant")
+            "add it to EXTERNAL in tests/suites/readme.sh if it is meant")
 
 def segments(cmd):
     lex = shlex.shlex(cmd, posix=True, punctuation_chars="|&;<>()")

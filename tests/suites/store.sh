@@ -16,7 +16,7 @@
 # PGVERIFY_MATRIX="NAME..." limits the builds.
 set -u
 # Run alone (outside make), it finds the tree itself and the build in _build.
-: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 fixture_require
 [ -z "$PGVERIFY_TEST_PRELOAD" ] || skip_all "the libpq builds run in the normal build"

@@ -7,7 +7,7 @@
 # `pgverify report` over all of it.  No password in any record or report.
 set -u
 # Run alone (outside make), it finds the tree itself and the build in _build.
-: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 fixture_require
 fixture_clients

@@ -9,7 +9,7 @@
 # `pgverify probe` says which servers take direct TLS.
 set -u
 # Run alone (outside make), it finds the tree itself and the build in _build.
-: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 fixture_require
 [ -z "$PGVERIFY_TEST_PRELOAD" ] || skip_all "runs in the normal build (npm's libpq carries its own OpenSSL)"

@@ -2,7 +2,7 @@
 # What the built library promises about itself, read off the ELF file.
 set -u
 # Run alone (outside make), it finds the tree itself and the build in _build.
-: "${abs_top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/tap.sh"
 so=$abs_top_builddir/src/.libs/libpgverify.so
 command -v readelf >/dev/null || skip_all "no readelf"
@@ -46,9 +46,9 @@ done
 # Run outside make, with nothing set, it still runs (once: not from the
 # nested run, and where the build is the default _build).
 if [ -z "${PGVERIFY_RUN_ALONE:-}" ] && [ "$(cd "$abs_top_builddir" && pwd -P)" = "$(cd "$abs_top_srcdir" && pwd -P)/_build" ]; then
-	check "tests/build.sh runs alone, outside make, with no variable set" \
+	check "tests/suites/build.sh runs alone, outside make, with no variable set" \
 		"$(cd / && env -u abs_top_srcdir -u abs_top_builddir -u PGVERIFY_TEST_PRELOAD PGVERIFY_RUN_ALONE=1 \
-			bash "$abs_top_srcdir/tests/build.sh" 2>&1)" "\A(ok [0-9]+ - [^\n]*\n)+1\.\.[0-9]+\n\z"
+			bash "$abs_top_srcdir/tests/suites/build.sh" 2>&1)" "\A(ok [0-9]+ - [^\n]*\n)+1\.\.[0-9]+\n\z"
 fi
 
 tap_done

@@ -10,6 +10,7 @@
 # (refused by libpq), and refused by pgverify.  No report may appear.  A
 # control build with a deliberate race shows the detector is live.
 set -u
+: "${abs_top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}" "${abs_top_builddir:=$abs_top_srcdir/_build}"
 . "$abs_top_srcdir/tests/lib/fixture.sh"
 [ -z "$PGVERIFY_TEST_PRELOAD" ] || skip_all "ThreadSanitizer cannot share a process with the ASan build"
 fixture_require
