@@ -221,3 +221,13 @@ int aws_time(const char *s, long long *out)
 	*out = (long long)timegm(&tm) - off;
 	return 0;
 }
+
+int aws_past(const char *stamp, long long now, long long *t)
+{
+	long long when = 0;
+	int known = aws_time(stamp, &when) == 0;
+
+	if (t)
+		*t = known ? when : 0;
+	return known && when <= now;
+}

@@ -72,4 +72,8 @@ const struct aws_ca *aws_ca_of(const struct aws_input *in, const char *id);
  * second allowed) as seconds since the epoch: 0, or -1 if it is not one. */
 int aws_time(const char *s, long long *out);
 
+/* Whether an AWS timestamp lies before `now` (an unreadable one does
+ * not); its time in *t (0 if unreadable) when `t` is not NULL. */
+int aws_past(const char *stamp, long long now, long long *t);
+
 #endif

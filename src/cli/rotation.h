@@ -19,8 +19,8 @@ struct trust {
 	char error[1100]; /* why the file cannot be used, or "" */
 };
 
-/* Every bundle read so far, per region: a file is read once per region
- * however many endpoints and programs use it. */
+/* Every bundle read so far, per region (rotation_trust.c): a file is
+ * read once per region however many endpoints and programs use it. */
 struct trust_cache {
 	struct trust_cache *next;
 	char *path;
@@ -104,10 +104,6 @@ struct rotation {
 	long long now;
 	long counts[3]; /* by enum status */
 };
-
-/* Whether an AWS timestamp lies before `now` (an unreadable one does
- * not); its time in *t (0 if unreadable) when `t` is not NULL. */
-int aws_past(const char *stamp, long long now, long long *t);
 
 /* rotation_print.c: the table's header, then one line per verdict (and
  * its programs), or --long's block, or --json's object; then the

@@ -18,9 +18,8 @@
  * to store.c, so that a bundle is parsed once per process.
  */
 #include "bind.h"
-#include "copies.h"
+#include "dl.h"
 #include "dyntab.h"
-#include "loader.h"
 #include "replay.h"
 #include "ssl.h"
 #include "store.h"
@@ -37,16 +36,6 @@ static const struct pgv_rebind libpq_inputs[] = {
     {"fopen64", NULL, (void *)pgv_replay_fopen},
 };
 #define NINPUTS (sizeof(libpq_inputs) / sizeof(*libpq_inputs))
-
-const struct link_map *pgv_bind_object_of(const void *addr)
-{
-	Dl_info info;
-	struct link_map *lm = NULL;
-
-	if (!dladdr1(addr, &info, (void **)&lm, RTLD_DL_LINKMAP))
-		return NULL;
-	return lm;
-}
 
 /* The names of the loaded objects `wanted` accepts (all, for NULL),
  * copied under the loader's lock. */
@@ -87,9 +76,8 @@ static int collect(struct dl_phdr_info *info, size_t size, void *arg)
 static void *pin(Lmid_t ns, const char *name)
 {
 	if (!*name)
-		return ns == LM_ID_BASE ? pgv_loader_dlopen(NULL, RTLD_LAZY)
-					: NULL;
-	return pgv_loader_dlmopen(ns, name, RTLD_LAZY | RTLD_NOLOAD);
+		return ns == LM_ID_BASE ? pgv_dl_open(NULL, RTLD_LAZY) : NULL;
+	return pgv_dl_mopen(ns, name, RTLD_LAZY | RTLD_NOLOAD);
 }
 
 int pgv_bind_each_object(Lmid_t ns, int (*wanted)(const struct pgv_elf *obj),
@@ -114,22 +102,6 @@ int pgv_bind_each_object(Lmid_t ns, int (*wanted)(const struct pgv_elf *obj),
 	}
 	free(names.name);
 	return rc;
-}
-
-Lmid_t pgv_bind_own_namespace(void)
-{
-	const struct link_map *self =
-	    pgv_bind_object_of((void *)pgv_bind_own_namespace);
-	void *h = self
-		      ? pgv_loader_dlopen(self->l_name, RTLD_LAZY | RTLD_NOLOAD)
-		      : NULL;
-	Lmid_t ns = LM_ID_BASE;
-
-	if (h) {
-		dlinfo(h, RTLD_DI_LMID, &ns);
-		dlclose(h);
-	}
-	return ns;
 }
 
 /* libpq's getenv() and fopen() calls go to replay.c.  Every libpq reads
@@ -232,7 +204,7 @@ int pgv_bind_rebind(const void *const *reals, const void *const *stubs,
 		    char *err, size_t errlen)
 {
 	struct rebinding r = {
-	    pgv_bind_object_of((void *)pgv_bind_rebind), {{0}}, 0, err, errlen};
+	    pgv_dl_object_of((void *)pgv_bind_rebind), {{0}}, 0, err, errlen};
 
 	/* A slot is rebound only from the copy's own address: never
 	 * "anything", which would take other copies' callers. */
@@ -240,7 +212,7 @@ int pgv_bind_rebind(const void *const *reals, const void *const *stubs,
 		if (reals[i])
 			r.rb[r.n++] = (struct pgv_rebind){pgv_hook_names[i],
 							  reals[i], stubs[i]};
-	if (pgv_bind_each_object(pgv_bind_own_namespace(), NULL, rebind_object,
+	if (pgv_bind_each_object(pgv_dl_own_namespace(), NULL, rebind_object,
 				 &r) < 0) {
 		if (!err[0])
 			snprintf(err, errlen,
@@ -254,7 +226,7 @@ int pgv_bind_rebind(const void *const *reals, const void *const *stubs,
 int pgv_bind_check(const char *path, const void *const *stubs, char *err,
 		   size_t errlen)
 {
-	void *pq = pgv_loader_dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+	void *pq = pgv_dl_open(path, RTLD_LAZY | RTLD_NOLOAD);
 	int rc = 0;
 
 	if (!pq) {
@@ -320,7 +292,7 @@ int pgv_bind_namespace(void *handle, char *err, size_t errlen)
 	    dlinfo(handle, RTLD_DI_LINKMAP, &lm) < 0 || survey(lm) != 1)
 		return 0;
 	if (!dladdr((void *)pgv_bind_namespace, &self) ||
-	    !pgv_loader_dlmopen(ns, self.dli_fname, RTLD_NOW | RTLD_LOCAL)) {
+	    !pgv_dl_mopen(ns, self.dli_fname, RTLD_NOW | RTLD_LOCAL)) {
 		snprintf(err, errlen,
 			 "a libpq was loaded with dlmopen() into a new "
 			 "namespace, and pgverify could not be loaded there "

@@ -13,9 +13,6 @@
 #include <dlfcn.h>
 #include <stddef.h>
 
-/* pgverify's own namespace. */
-Lmid_t pgv_bind_own_namespace(void);
-
 /*
  * `fn` for each object loaded in pgverify's own namespace `ns` that
  * `wanted` accepts (all for NULL; asked under the loader's lock, from the
@@ -27,9 +24,6 @@ Lmid_t pgv_bind_own_namespace(void);
 int pgv_bind_each_object(Lmid_t ns, int (*wanted)(const struct pgv_elf *obj),
 			 int (*fn)(const struct link_map *lm, void *arg),
 			 void *arg);
-
-/* The object holding `addr`, or NULL. */
-const struct link_map *pgv_bind_object_of(const void *addr);
 
 /* Whether the object is a libpq (it defines libpq's connection functions
  * and PQconninfo(), which pgverify does not). */

@@ -9,10 +9,9 @@
  */
 #include "copies.h"
 #include "bind.h"
+#include "dl.h"
 #include "dyntab.h"
-#include "engine.h"
 #include "forklock.h"
-#include "loader.h"
 #include "log.h"
 
 #include <link.h>
@@ -169,20 +168,13 @@ static int visit(const struct link_map *lm, void *self)
 static void scan(void)
 {
 	const struct link_map *self =
-	    pgv_bind_object_of((void *)pgv_copies_refresh);
+	    pgv_dl_object_of((void *)pgv_copies_refresh);
 
-	if (pgv_bind_each_object(pgv_bind_own_namespace(), unbound_libpq, visit,
+	if (pgv_bind_each_object(pgv_dl_own_namespace(), unbound_libpq, visit,
 				 (void *)self) < 0 &&
 	    !broken[0])
 		snprintf(broken, sizeof(broken),
 			 "out of memory listing the loaded objects");
-}
-
-/* The copies already loaded are bound before the program's code runs;
- * the rest as they arrive (loader.c). */
-__attribute__((constructor)) static void bind_at_start(void)
-{
-	pgv_copies_refresh();
 }
 
 void pgv_copies_refresh(void)
@@ -199,11 +191,6 @@ void pgv_copies_refresh(void)
 		__atomic_store_n(&seen_subs, now.subs, __ATOMIC_RELAXED);
 	}
 	pgv_fork_unlock(&lock);
-	/* The engine comes with the first libpq (at start, for a program
-	 * linked with it): never in a process without one, and loaded
-	 * before its threads race for it where it can be. */
-	if (__atomic_load_n(&ncopies, __ATOMIC_ACQUIRE))
-		pgv_engine(NULL, 0);
 }
 
 const struct pgv_libpq *pgv_copy_at(int slot)
@@ -241,7 +228,7 @@ static const struct pgv_libpq *
 copy_of_answer(const void *fn, enum pgv_entry entry, char *err, size_t errlen)
 {
 	int k = slot_of_stub(fn, entry);
-	const struct link_map *lm = pgv_bind_object_of(fn);
+	const struct link_map *lm = pgv_dl_object_of(fn);
 	const struct pgv_libpq *pq;
 
 	if (k == PGV_SLOT_UNBOUND) {
@@ -251,7 +238,7 @@ copy_of_answer(const void *fn, enum pgv_entry entry, char *err, size_t errlen)
 	}
 	if (k >= 0)
 		return pgv_copy_at(k);
-	if (lm == pgv_bind_object_of((void *)pgv_copies_refresh)) {
+	if (lm == pgv_dl_object_of((void *)pgv_copies_refresh)) {
 		snprintf(err, errlen,
 			 "the calling object is linked with pgverify ahead of "
 			 "its own libpq in a private scope; link it with "
@@ -271,7 +258,7 @@ const struct pgv_libpq *pgv_copy_for_caller(const void *ret,
 					    enum pgv_entry entry, char *err,
 					    size_t errlen)
 {
-	const struct link_map *lm = pgv_bind_object_of(ret);
+	const struct link_map *lm = pgv_dl_object_of(ret);
 	const struct pgv_libpq *pq = copy_of_object(lm);
 	const char *name = pgv_hook_names[entry];
 	void *fn, *h;
@@ -282,8 +269,8 @@ const struct pgv_libpq *pgv_copy_for_caller(const void *ret,
 	/* The global scope after pgverify, then the caller's own. */
 	fn = dlsym(RTLD_NEXT, name);
 	if (!fn && lm) {
-		h = pgv_loader_dlopen(*lm->l_name ? lm->l_name : NULL,
-				      RTLD_LAZY | RTLD_NOLOAD);
+		h = pgv_dl_open(*lm->l_name ? lm->l_name : NULL,
+				RTLD_LAZY | RTLD_NOLOAD);
 		fn = h ? dlsym(h, name) : NULL;
 		if (h)
 			dlclose(h);

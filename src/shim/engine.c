@@ -188,16 +188,12 @@ static PostgresPollingStatusType poll_call(const struct pgv_libpq *pq,
 	return st;
 }
 
-/* Written once, by pgv_engine_open(), before the library calls anything
- * else here (its pthread_once orders it). */
-const struct pgv_front *pgv_front;
-
 __attribute__((visibility("default"))) const struct pgv_engine *
 pgv_engine_open(const struct pgv_front *front)
 {
 	static const struct pgv_engine engine = {connect_call, ping_call,
 						 poll_call};
 
-	pgv_front = front;
+	pgv_shim_open(front);
 	return &engine;
 }

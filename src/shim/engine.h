@@ -17,7 +17,6 @@
 #include "real.h"
 #include "replay.h"
 
-
 /* What the engine asks of the library. */
 struct pgv_front {
 	/* Why every connection on `pq` must be refused, or NULL. */
@@ -49,8 +48,9 @@ pgv_engine_open_fn pgv_engine_open;
 /* The library's side: the engine, loaded once; NULL with why in `err`
  * (if not NULL; every connection is then refused). */
 const struct pgv_engine *pgv_engine(char *err, size_t errlen);
-
-/* The engine's side: the library's table, set by pgv_engine_open(). */
-extern const struct pgv_front *pgv_front;
+/* The library's side: bind the libpq copies loaded since the last call
+ * (copies.c), then load the engine if there is one.  Called at start
+ * and after every dlopen()/dlmopen(). */
+void pgv_engine_refresh(void);
 
 #endif

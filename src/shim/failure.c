@@ -49,14 +49,15 @@ static void bundle_origin(const pgverify_config *config,
 }
 
 /* ", and it presented ... " when the library saw the handshake fail. */
-static void presented(PGconn *conn, char *out, size_t len)
+static void presented(const struct pgv_front *front, PGconn *conn, char *out,
+		      size_t len)
 {
 	char issuer[256], root[256];
 	const char *id;
 
 	*out = '\0';
-	if (!pgv_front->tls_failure(conn, issuer, sizeof(issuer), root,
-				    sizeof(root)))
+	if (!front->tls_failure(conn, issuer, sizeof(issuer), root,
+				sizeof(root)))
 		return;
 	id = pgv_rds_ca_id(root);
 	snprintf(out, len,
@@ -67,6 +68,7 @@ static void presented(PGconn *conn, char *out, size_t len)
 }
 
 void pgv_explain_failure(const pgverify_config *config,
+			 const struct pgv_front *front,
 			 const struct pgv_libpq *pq, PGconn *conn)
 {
 	pgverify_settings s;
@@ -79,7 +81,7 @@ void pgv_explain_failure(const pgverify_config *config,
 	if (pgv_settings_from_conn(pq, conn, NULL, &s) == 0 && s.sslmode &&
 	    strncmp(s.sslmode, "verify-", 7) == 0 && s.sslrootcert) {
 		bundle_origin(config, pq, &s, origin, sizeof(origin));
-		presented(conn, shown, sizeof(shown));
+		presented(front, conn, shown, sizeof(shown));
 		snprintf(
 		    note, sizeof(note),
 		    "pgverify: %s was verified with sslmode=%s against "

@@ -44,4 +44,14 @@ PGconn *pgv_hook_connect(const struct pgv_call *c);
 PGPing pgv_hook_ping(const struct pgv_call *c);
 PostgresPollingStatusType pgv_hook_poll(const struct pgv_call *c);
 
+/* Slots for libpq copies per namespace; one more set of hooks refuses
+ * everything, for copies that cannot have a slot. */
+#define PGV_COPIES_MAX	 8
+#define PGV_SLOT_UNBOUND PGV_COPIES_MAX
+
+/* stubs.c: each slot's hooks, in enum pgv_entry's order, and their
+ * libpq names. */
+extern const void *const pgv_stubs[PGV_COPIES_MAX + 1][PGV_NHOOKS];
+extern const char *const pgv_hook_names[PGV_NHOOKS];
+
 #endif

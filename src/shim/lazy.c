@@ -5,8 +5,8 @@
  * cannot be loaded, every connection is refused with the file named.
  */
 #include "copies.h"
+#include "dl.h"
 #include "engine.h"
-#include "loader.h"
 #include "tlsfail.h"
 
 #include <dlfcn.h>
@@ -43,7 +43,7 @@ static void load(void)
 			 PGV_ENGINE_FILE);
 		return;
 	}
-	if ((h = pgv_loader_dlopen(path, RTLD_NOW | RTLD_LOCAL)))
+	if ((h = pgv_dl_open(path, RTLD_NOW | RTLD_LOCAL)))
 		*(void **)&open_engine = dlsym(h, PGV_ENGINE_OPEN);
 	if (!open_engine || !(engine = open_engine(&front)))
 		snprintf(engine_error, sizeof(engine_error),
@@ -59,4 +59,21 @@ const struct pgv_engine *pgv_engine(char *err, size_t errlen)
 	if (!engine && err)
 		snprintf(err, errlen, "%s", engine_error);
 	return engine;
+}
+
+void pgv_engine_refresh(void)
+{
+	pgv_copies_refresh();
+	/* The engine comes with the first libpq (at start, for a program
+	 * linked with it): never in a process without one, and loaded
+	 * before its threads race for it where it can be. */
+	if (pgv_copy_at(0))
+		pgv_engine(NULL, 0);
+}
+
+/* The copies already loaded are bound before the program's code runs;
+ * the rest as they arrive (loader.c). */
+__attribute__((constructor)) static void bind_at_start(void)
+{
+	pgv_engine_refresh();
 }

@@ -12,9 +12,9 @@
  * LD_LIBRARY_PATH, the cache and the default directories, which are the
  * same for every caller, are left to the C library.
  */
-#include "loader.h"
 #include "bind.h"
-#include "copies.h"
+#include "dl.h"
+#include "engine.h"
 #include "log.h"
 
 #include <limits.h>
@@ -25,39 +25,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Written once under `once`; read after pthread_once() returned. */
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void *(*real_dlopen)(const char *, int);
-static void *(*real_dlmopen)(Lmid_t, const char *, int);
-
-static void resolve(void)
-{
-	real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
-	real_dlmopen =
-	    (void *(*)(Lmid_t, const char *, int))dlsym(RTLD_NEXT, "dlmopen");
-}
-
-void *pgv_loader_dlopen(const char *file, int mode)
-{
-	pthread_once(&once, resolve);
-	return real_dlopen ? real_dlopen(file, mode) : NULL;
-}
-
-void *pgv_loader_dlmopen(Lmid_t lmid, const char *file, int mode)
-{
-	pthread_once(&once, resolve);
-	return real_dlmopen ? real_dlmopen(lmid, file, mode) : NULL;
-}
-
 /* A handle on the object holding `addr`, or NULL. */
 static void *handle_of(const void *addr)
 {
-	const struct link_map *lm = pgv_bind_object_of(addr);
+	const struct link_map *lm = pgv_dl_object_of(addr);
 
 	if (!lm)
 		return NULL;
-	return pgv_loader_dlopen(*lm->l_name ? lm->l_name : NULL,
-				 RTLD_LAZY | RTLD_NOLOAD);
+	return pgv_dl_open(*lm->l_name ? lm->l_name : NULL,
+			   RTLD_LAZY | RTLD_NOLOAD);
 }
 
 /*
@@ -103,13 +79,13 @@ static void *open_as(const void *caller, Lmid_t lmid, const char *file,
 	if (file && !strchr(file, '/')) {
 		/* Already loaded under that name: the loader's first answer. */
 		if (lmid == LM_ID_BASE &&
-		    (h = pgv_loader_dlopen(file, mode | RTLD_NOLOAD)))
+		    (h = pgv_dl_open(file, mode | RTLD_NOLOAD)))
 			return h;
 		if (search_as(caller, file, path, sizeof(path)) == 0)
 			file = path;
 	}
-	return lmid == LM_ID_BASE ? pgv_loader_dlopen(file, mode)
-				  : pgv_loader_dlmopen(lmid, file, mode);
+	return lmid == LM_ID_BASE ? pgv_dl_open(file, mode)
+				  : pgv_dl_mopen(lmid, file, mode);
 }
 
 static void *open_library(const char *file, int mode)
@@ -117,7 +93,7 @@ static void *open_library(const char *file, int mode)
 	void *h = open_as(__builtin_return_address(0), LM_ID_BASE, file, mode);
 
 	if (h)
-		pgv_copies_refresh();
+		pgv_engine_refresh();
 	return h;
 }
 
@@ -139,7 +115,7 @@ static void *open_in_namespace(Lmid_t lmid, const char *file, int mode)
 		dlclose(h);
 		return NULL;
 	}
-	pgv_copies_refresh();
+	pgv_engine_refresh();
 	return h;
 }
 

@@ -28,6 +28,10 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pgverify_config *config; /* NULL: config_error says why */
 static char config_error[1024];
 
+/* The library's table: written once by pgv_shim_open(), before the
+ * library calls anything else here (its pthread_once orders it). */
+static const struct pgv_front *front;
+
 /* The calls being forwarded on this thread, innermost first; this thread
  * alone reads and writes it. */
 static __thread struct pgv_shim_call *innermost;
@@ -94,7 +98,7 @@ static enum pgv_route decide(struct pgv_shim_call *sc,
 {
 	pgverify_plan *plan = &sc->plan;
 	enum pgv_route route = PGV_ROUTE_REFUSED;
-	const char *refusal = pgv_front->copy_refusal(req->pq);
+	const char *refusal = front->copy_refusal(req->pq);
 
 	if (refusal) {
 		snprintf(plan->reason, sizeof(plan->reason), "%s", refusal);
@@ -135,7 +139,7 @@ void pgv_shim_poll_ended(const struct pgv_libpq *pq, PGconn *conn)
 {
 	struct pgv_audit *a;
 
-	pgv_explain_failure(config, pq, conn);
+	pgv_explain_failure(config, front, pq, conn);
 	if ((a = pgv_pending_ended(conn)))
 		pgv_pending_finish(a, pq, conn);
 }
@@ -146,7 +150,7 @@ void pgv_shim_connected(struct pgv_shim_call *sc, PGconn *conn, int started)
 
 	sc->audit = NULL;
 	if (!started)
-		pgv_explain_failure(config, sc->pq, conn);
+		pgv_explain_failure(config, front, sc->pq, conn);
 	if (!a)
 		return;
 	if (started && conn && sc->pq->status(conn) != CONNECTION_BAD)
@@ -176,7 +180,7 @@ enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
 	sc->audit = NULL;
 	sc->outer = innermost;
 	innermost = sc;
-	pgv_front->replay_begin(&sc->replay);
+	front->replay_begin(&sc->replay);
 	route = decide(sc, req);
 	if (route != PGV_ROUTE_REFUSED && sc->replay.failed) {
 		snprintf(
@@ -194,7 +198,7 @@ enum pgv_route pgv_shim_begin(struct pgv_shim_call *sc,
 			pgv_pending_finish(sc->audit, NULL, NULL);
 		sc->audit = NULL;
 	} else {
-		pgv_front->replay_switch(&sc->replay);
+		front->replay_switch(&sc->replay);
 	}
 	return route;
 }
@@ -208,8 +212,13 @@ void pgv_shim_end(struct pgv_shim_call *sc)
 {
 	free(sc->audit);
 	pgverify_plan_clear(&sc->plan);
-	pgv_front->replay_end(&sc->replay);
+	front->replay_end(&sc->replay);
 	innermost = sc->outer;
+}
+
+void pgv_shim_open(const struct pgv_front *f)
+{
+	front = f;
 }
 
 int pgv_shim_is_forwarded(const void *args)
@@ -248,7 +257,7 @@ int pgv_shim_check_started(const struct pgv_libpq *pq, PGconn *conn)
 	if (!conn || pq->status(conn) != CONNECTION_NEEDED)
 		return 0;
 	memset(&plan, 0, sizeof(plan));
-	if ((refusal = pgv_front->copy_refusal(pq)))
+	if ((refusal = front->copy_refusal(pq)))
 		snprintf(plan.reason, sizeof(plan.reason), "%s", refusal);
 	else if (!config)
 		snprintf(plan.reason, sizeof(plan.reason),

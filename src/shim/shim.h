@@ -6,6 +6,7 @@
 #ifndef PGV_SHIM_H
 #define PGV_SHIM_H
 
+#include "engine.h"
 #include "real.h"
 #include "replay.h"
 #include "request.h"
@@ -32,6 +33,10 @@ struct pgv_shim_call {
 	 * why, already logged. */
 	pgverify_plan plan;
 };
+
+/* The library's table (engine.h), given once by pgv_engine_open() before
+ * any call. */
+void pgv_shim_open(const struct pgv_front *front);
 
 /*
  * Plan one request.  On REWRITTEN, sc->plan.keywords/values are what to

@@ -10,9 +10,8 @@
  * (BIND_NOW, or called once) must hold exactly the answer.
  */
 #include "ssl.h"
-#include "bind.h"
+#include "dl.h"
 #include "dyntab.h"
-#include "loader.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -162,7 +161,7 @@ static int pin(const struct object *obj, Lmid_t ns, void **out)
 	*out = NULL;
 	if (!*obj->name)
 		return 0;
-	*out = pgv_loader_dlmopen(ns, obj->name, RTLD_LAZY | RTLD_NOLOAD);
+	*out = pgv_dl_mopen(ns, obj->name, RTLD_LAZY | RTLD_NOLOAD);
 	return *out ? 0 : -1;
 }
 
@@ -178,14 +177,14 @@ static int same_table(const struct pgv_ssl *a, const struct pgv_ssl *b)
 const struct pgv_ssl *pgv_ssl_of(const struct pgv_elf *pq, char *why,
 				 size_t whylen)
 {
-	Lmid_t ns = pgv_bind_own_namespace();
+	Lmid_t ns = pgv_dl_own_namespace();
 	struct object lib[2] = {{0, NULL}, {0, NULL}};
 	struct pgv_ssl t;
 	void *copy;
 	size_t i;
 
 	memset(&t, 0, sizeof(t));
-	copy = pgv_loader_dlmopen(ns, pq->name, RTLD_LAZY | RTLD_NOLOAD);
+	copy = pgv_dl_mopen(ns, pq->name, RTLD_LAZY | RTLD_NOLOAD);
 	if (!copy) {
 		snprintf(why, whylen, "it cannot be opened again");
 		return NULL;

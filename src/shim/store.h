@@ -11,7 +11,7 @@
 #ifndef PGV_STORE_H
 #define PGV_STORE_H
 
-#include "copies.h"
+#include "hooks.h"
 #include "ssl.h"
 
 /* In this order in every table of these hooks (stubs.c). */

@@ -7,7 +7,6 @@
  * belongs to no copy: copies that cannot be given a slot point there, and
  * every connection they are asked for is refused.
  */
-#include "copies.h"
 #include "hooks.h"
 #include "store.h"
 

@@ -32,6 +32,16 @@ layer_breaks() {
 check "src/base includes nothing above it" "$(layer_breaks base base)" "^$"
 check "src/core includes only src/core and src/base" "$(layer_breaks core "core base")" "^$"
 check "src/cli includes only src/cli, src/core and src/base" "$(layer_breaks cli "cli core base")" "^$"
+# No two source files call each other (hooks.c and shim.c once did): the
+# object files of the build, and a pair that does, to show the check sees one.
+check "no source files call each other" \
+	"$(python3 "$abs_top_srcdir/tests/lib/calls.py" $(find "$abs_top_builddir/src" -name '*.o'))" "^none$"
+circle=$(mktemp -d)
+printf 'int b(int);\nint a(int n) { return n ? b(n - 1) : 0; }\n' >"$circle/a.c"
+printf 'int a(int);\nint b(int n) { return n ? a(n - 1) : 1; }\n' >"$circle/b.c"
+check "the call check finds two files that call each other" \
+	"$(cd "$circle" && ${CC:-cc} -c a.c b.c && python3 "$abs_top_srcdir/tests/lib/calls.py" a.o b.o)" "^\(a\.o b\.o\)$"
+rm -rf "$circle"
 # HACKING.md is the map: every source file is on it.
 missing=$(cd "$abs_top_srcdir/src" && for f in */*.c; do grep -q "\`$(basename "$f")\`" "$abs_top_srcdir/HACKING.md" || echo "$f"; done)
 check "HACKING.md names every source file" "${missing:-none}" "^none$"
