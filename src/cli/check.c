@@ -6,9 +6,9 @@
 #include "cli.h"
 #include "config.h"
 #include "dyntab.h"
-#include "layout.h"
 #include "file.h"
 #include "json.h"
+#include "layout.h"
 #include "snapshot.h"
 
 #include <dlfcn.h>

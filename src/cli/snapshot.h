@@ -1,5 +1,6 @@
 /* The RDS bundle snapshot that pgverify ships (data/rds-global-bundle.pem;
- * tests/suites/cli.sh checks that these agree with the file and its manifest). */
+ * tests/suites/cli.sh checks that these agree with the file and its manifest).
+ */
 #ifndef PGV_SNAPSHOT_H
 #define PGV_SNAPSHOT_H
 

@@ -2,8 +2,8 @@
  * The managed PostgreSQL services pgverify knows, by endpoint name: a
  * table, read by the messages only (providers.h).  The globs are the
  * shipped configuration's (conf/pgverify.conf.in), more specific ones
- * first as there; tests/suites/providers.sh keeps the two and the README's table
- * in step.  Heroku has no row: its databases have EC2 and RDS host names,
+ * first as there; tests/suites/providers.sh keeps the two and the README's
+ * table in step.  Heroku has no row: its databases have EC2 and RDS host names,
  * which no glob can tell from anyone else's.
  */
 #include "providers.h"

@@ -15,7 +15,7 @@
 
 struct pgv_request {
 	const struct pgv_libpq *pq; /* the copy the call goes to */
-	const char **keywords; /* NULL-terminated, parallel to values */
+	const char **keywords;	    /* NULL-terminated, parallel to values */
 	const char **values;
 	size_t n, cap;
 	int expand_dbname;
@@ -26,13 +26,12 @@ struct pgv_request {
 };
 
 void pgv_request_params(struct pgv_request *r, const struct pgv_libpq *pq,
-			const char *const *keywords,
-			const char *const *values, int expand_dbname);
+			const char *const *keywords, const char *const *values,
+			int expand_dbname);
 void pgv_request_conninfo(struct pgv_request *r, const struct pgv_libpq *pq,
 			  const char *conninfo);
 void pgv_request_setdb(struct pgv_request *r, const struct pgv_libpq *pq,
-		       const char *host,
-		       const char *port, const char *options,
+		       const char *host, const char *port, const char *options,
 		       const char *dbname, const char *user,
 		       const char *password);
 

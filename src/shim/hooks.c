@@ -5,9 +5,9 @@
  * handed to the engine (engine.h), or refused when there is no copy or no
  * engine.
  */
+#include "hooks.h"
 #include "copies.h"
 #include "engine.h"
-#include "hooks.h"
 #include "log.h"
 
 #include <errno.h>
@@ -89,7 +89,7 @@ PostgresPollingStatusType pgv_hook_poll(const struct pgv_call *c)
  * loading it without RTLD_DEEPBIND) binds them here, as pgverify is
  * preloaded or linked ahead of libpq.
  */
-#define RET __builtin_return_address(0)
+#define RET	  __builtin_return_address(0)
 #define GLOBAL(e) .entry = (e), .slot = PGV_SLOT_GLOBAL, .ret = RET
 
 PGconn *PQconnectdb(const char *conninfo)
@@ -107,19 +107,17 @@ PGconn *PQconnectStart(const char *conninfo)
 PGconn *PQconnectdbParams(const char *const *keywords,
 			  const char *const *values, int expand_dbname)
 {
-	return pgv_hook_connect(
-	    &(struct pgv_call){GLOBAL(PGV_CONNECTDB_PARAMS),
-			       .keywords = keywords, .values = values,
-			       .expand_dbname = expand_dbname});
+	return pgv_hook_connect(&(struct pgv_call){
+	    GLOBAL(PGV_CONNECTDB_PARAMS), .keywords = keywords,
+	    .values = values, .expand_dbname = expand_dbname});
 }
 
 PGconn *PQconnectStartParams(const char *const *keywords,
 			     const char *const *values, int expand_dbname)
 {
-	return pgv_hook_connect(
-	    &(struct pgv_call){GLOBAL(PGV_CONNECT_START_PARAMS),
-			       .keywords = keywords, .values = values,
-			       .expand_dbname = expand_dbname});
+	return pgv_hook_connect(&(struct pgv_call){
+	    GLOBAL(PGV_CONNECT_START_PARAMS), .keywords = keywords,
+	    .values = values, .expand_dbname = expand_dbname});
 }
 
 PGconn *PQsetdbLogin(const char *pghost, const char *pgport,
