@@ -10,99 +10,18 @@
 #include "hooks.h"
 #include "store.h"
 
-#define RET __builtin_return_address(0)
-
-#define STUBS(k)                                                               \
-	static PGconn *connectdb_##k(const char *ci)                           \
-	{                                                                      \
-		return pgv_hook_connect(                                       \
-		    &(struct pgv_call){.entry = PGV_CONNECTDB,                 \
-				       .slot = k,                              \
-				       .ret = RET,                             \
-				       .conninfo = ci});                       \
-	}                                                                      \
-	static PGconn *connectdb_params_##k(const char *const *kw,             \
-					    const char *const *val, int x)     \
-	{                                                                      \
-		return pgv_hook_connect(                                       \
-		    &(struct pgv_call){.entry = PGV_CONNECTDB_PARAMS,          \
-				       .slot = k,                              \
-				       .ret = RET,                             \
-				       .keywords = kw,                         \
-				       .values = val,                          \
-				       .expand_dbname = x});                   \
-	}                                                                      \
-	static PGconn *connect_start_##k(const char *ci)                       \
-	{                                                                      \
-		return pgv_hook_connect(                                       \
-		    &(struct pgv_call){.entry = PGV_CONNECT_START,             \
-				       .slot = k,                              \
-				       .ret = RET,                             \
-				       .conninfo = ci});                       \
-	}                                                                      \
-	static PGconn *connect_start_params_##k(const char *const *kw,         \
-						const char *const *val, int x) \
-	{                                                                      \
-		return pgv_hook_connect(                                       \
-		    &(struct pgv_call){.entry = PGV_CONNECT_START_PARAMS,      \
-				       .slot = k,                              \
-				       .ret = RET,                             \
-				       .keywords = kw,                         \
-				       .values = val,                          \
-				       .expand_dbname = x});                   \
-	}                                                                      \
-	static PGconn *setdb_login_##k(                                        \
-	    const char *h, const char *p, const char *o, const char *t,        \
-	    const char *d, const char *l, const char *w)                       \
-	{                                                                      \
-		return pgv_hook_connect(                                       \
-		    &(struct pgv_call){.entry = PGV_SETDB_LOGIN,               \
-				       .slot = k,                              \
-				       .ret = RET,                             \
-				       .host = h,                              \
-				       .port = p,                              \
-				       .options = o,                           \
-				       .tty = t,                               \
-				       .dbname = d,                            \
-				       .login = l,                             \
-				       .pwd = w});                             \
-	}                                                                      \
-	static PGPing ping_##k(const char *ci)                                 \
-	{                                                                      \
-		return pgv_hook_ping(&(struct pgv_call){.entry = PGV_PING,     \
-							.slot = k,             \
-							.ret = RET,            \
-							.conninfo = ci});      \
-	}                                                                      \
-	static PGPing ping_params_##k(const char *const *kw,                   \
-				      const char *const *val, int x)           \
-	{                                                                      \
-		return pgv_hook_ping(                                          \
-		    &(struct pgv_call){.entry = PGV_PING_PARAMS,               \
-				       .slot = k,                              \
-				       .ret = RET,                             \
-				       .keywords = kw,                         \
-				       .values = val,                          \
-				       .expand_dbname = x});                   \
-	}                                                                      \
-	static PostgresPollingStatusType connect_poll_##k(PGconn *c)           \
-	{                                                                      \
-		return pgv_hook_poll(                                          \
-		    &(struct pgv_call){.entry = PGV_CONNECT_POLL,              \
-				       .slot = k,                              \
-				       .ret = RET,                             \
-				       .conn = c});                            \
-	}
+#define SLOT_NAME(piece, k) piece##_##k
+#define STUBS(k)	    PGV_HOOKS(static, SLOT_NAME, k, k)
 
 #define ROW(k)                                                                 \
 	{                                                                      \
 		(const void *)connectdb_##k,                                   \
-		    (const void *)connectdb_params_##k,                        \
-		    (const void *)connect_start_##k,                           \
-		    (const void *)connect_start_params_##k,                    \
-		    (const void *)setdb_login_##k, (const void *)ping_##k,     \
-		    (const void *)ping_params_##k,                             \
-		    (const void *)connect_poll_##k                             \
+		    (const void *)connectdbParams_##k,                         \
+		    (const void *)connectStart_##k,                            \
+		    (const void *)connectStartParams_##k,                      \
+		    (const void *)setdbLogin_##k, (const void *)ping_##k,      \
+		    (const void *)pingParams_##k,                              \
+		    (const void *)connectPoll_##k                              \
 	}
 
 STUBS(0)
