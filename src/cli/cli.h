@@ -67,6 +67,14 @@ pgverify_config *cli_config(const struct cli_opts *o, char *err, size_t errlen);
 pgverify_config *cli_start(int argc, char **argv, const char *usage,
 			   int operands, struct cli_opts *o, int *status);
 
+/*
+ * A subcommand over one connection string: cli_start(), its plan, then
+ * `fn`, whose result is the exit status.
+ */
+int cli_with_plan(int argc, char **argv, const char *usage,
+		  int (*fn)(const pgverify_config *cfg,
+			    const struct cli_opts *o, const pgverify_plan *p));
+
 /* The library `exec` preloads: $PGVERIFY_LIBRARY, else
  * $(libdir)/libpgverify.so.0. */
 const char *cli_library_path(void);

@@ -150,6 +150,24 @@ pgverify_config *cli_start(int argc, char **argv, const char *usage,
 	return cfg;
 }
 
+int cli_with_plan(int argc, char **argv, const char *usage,
+		  int (*fn)(const pgverify_config *cfg,
+			    const struct cli_opts *o, const pgverify_plan *p))
+{
+	struct cli_opts o;
+	pgverify_plan plan;
+	int status;
+	pgverify_config *cfg = cli_start(argc, argv, usage, 1, &o, &status);
+
+	if (!cfg)
+		return status;
+	pgverify_plan_conninfo(cfg, argv[o.first], &plan);
+	status = fn(cfg, &o, &plan);
+	pgverify_plan_clear(&plan);
+	pgverify_config_free(cfg);
+	return status;
+}
+
 long long cli_days_left(long long t)
 {
 	long long d = t - (long long)time(NULL);

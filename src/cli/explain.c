@@ -214,26 +214,21 @@ static void report_human(const pgverify_config *cfg, const pgverify_plan *p)
 	print_conninfo(p->keywords, p->values);
 }
 
+static int explain(const pgverify_config *cfg, const struct cli_opts *o,
+		   const pgverify_plan *p)
+{
+	if (o->json)
+		report_json(cfg, p);
+	else
+		report_human(cfg, p);
+	/* Report mode forwards it, but the policy would refuse it. */
+	return p->verdict == PGVERIFY_REFUSE ||
+		       p->would == PGVERIFY_WOULD_REFUSE
+		   ? EXIT_REFUSED
+		   : EXIT_OK;
+}
+
 int cmd_explain(int argc, char **argv)
 {
-	struct cli_opts o;
-	pgverify_plan plan;
-	int status;
-	pgverify_config *cfg = cli_start(argc, argv, usage, 1, &o, &status);
-
-	if (!cfg)
-		return status;
-	pgverify_plan_conninfo(cfg, argv[o.first], &plan);
-	if (o.json)
-		report_json(cfg, &plan);
-	else
-		report_human(cfg, &plan);
-	/* Report mode forwards it, but the policy would refuse it. */
-	status = plan.verdict == PGVERIFY_REFUSE ||
-			 plan.would == PGVERIFY_WOULD_REFUSE
-		     ? EXIT_REFUSED
-		     : EXIT_OK;
-	pgverify_plan_clear(&plan);
-	pgverify_config_free(cfg);
-	return status;
+	return cli_with_plan(argc, argv, usage, explain);
 }

@@ -505,21 +505,16 @@ static int not_probed(const pgverify_plan *p, int want_json)
 	return leave ? EXIT_OK : EXIT_REFUSED;
 }
 
+static int probe(const pgverify_config *cfg, const struct cli_opts *o,
+		 const pgverify_plan *p)
+{
+	(void)cfg;
+	if (p->decision.verdict == PGVERIFY_ENFORCE)
+		return probe_all(p, p->verify_bundle, o->json);
+	return not_probed(p, o->json);
+}
+
 int cmd_probe(int argc, char **argv)
 {
-	struct cli_opts o;
-	pgverify_plan plan;
-	int status;
-	pgverify_config *cfg = cli_start(argc, argv, usage, 1, &o, &status);
-
-	if (!cfg)
-		return status;
-	pgverify_plan_conninfo(cfg, argv[o.first], &plan);
-	if (plan.decision.verdict == PGVERIFY_ENFORCE)
-		status = probe_all(&plan, plan.verify_bundle, o.json);
-	else
-		status = not_probed(&plan, o.json);
-	pgverify_plan_clear(&plan);
-	pgverify_config_free(cfg);
-	return status;
+	return cli_with_plan(argc, argv, usage, probe);
 }
