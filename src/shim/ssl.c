@@ -31,10 +31,15 @@ static const struct fn {
 	const char *kin;
 	enum lib lib;
 	size_t offset;
+	int optional; /* keyshare.c's: a table without it is whole */
 } fns[] = {
 #define FN(member, name, kin, lib)                                             \
 	{                                                                      \
-		name, kin, lib, offsetof(struct pgv_ssl, member)               \
+		name, kin, lib, offsetof(struct pgv_ssl, member), 0            \
+	}
+#define OPTIONAL(member, name, kin, lib)                                       \
+	{                                                                      \
+		name, kin, lib, offsetof(struct pgv_ssl, member), 1            \
 	}
     FN(ctx_load_verify_locations, "SSL_CTX_load_verify_locations", NULL,
        LIBSSL),
@@ -59,6 +64,20 @@ static const struct fn {
        LIBCRYPTO),
     FN(name_oneline, "X509_NAME_oneline", "X509_STORE_load_locations",
        LIBCRYPTO),
+    OPTIONAL(in_before, "SSL_in_before", "SSL_connect", LIBSSL),
+    OPTIONAL(ctrl, "SSL_ctrl", "SSL_connect", LIBSSL),
+    OPTIONAL(version_num, "OpenSSL_version_num", "X509_STORE_load_locations",
+	     LIBCRYPTO),
+    OPTIONAL(cert_area, "X509_get_default_cert_area",
+	     "X509_STORE_load_locations", LIBCRYPTO),
+    OPTIONAL(conf_new, "NCONF_new", "X509_STORE_load_locations", LIBCRYPTO),
+    OPTIONAL(conf_load, "NCONF_load", "X509_STORE_load_locations", LIBCRYPTO),
+    OPTIONAL(conf_get_string, "NCONF_get_string", "X509_STORE_load_locations",
+	     LIBCRYPTO),
+    OPTIONAL(conf_get_section, "NCONF_get_section", "X509_STORE_load_locations",
+	     LIBCRYPTO),
+    OPTIONAL(conf_free, "NCONF_free", "X509_STORE_load_locations", LIBCRYPTO),
+#undef OPTIONAL
 #undef FN
 };
 #define NFNS (sizeof(fns) / sizeof(*fns))
@@ -190,10 +209,18 @@ const struct pgv_ssl *pgv_ssl_of(const struct pgv_elf *pq, char *why,
 		return NULL;
 	}
 	for (i = 0; i < NFNS; i++) {
-		void *fn = resolve(pq, copy, &fns[i], why, whylen);
+		char missing[200];
+		void *fn =
+		    resolve(pq, copy, &fns[i], fns[i].optional ? missing : why,
+			    fns[i].optional ? sizeof(missing) : whylen);
 		struct object *want = &lib[fns[i].lib], obj;
+		if (!fn && fns[i].optional)
+			continue;
 		if (!fn)
 			break;
+		if (fns[i].optional &&
+		    (object_of(fn, &obj) < 0 || want->base != obj.base))
+			continue;
 		if (object_of(fn, &obj) < 0 ||
 		    (want->name && want->base != obj.base)) {
 			snprintf(why, whylen,

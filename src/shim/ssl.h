@@ -8,6 +8,8 @@
 #ifndef PGV_SSL_H
 #define PGV_SSL_H
 
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -35,6 +37,17 @@ struct pgv_ssl {
 	__typeof__(OPENSSL_sk_value) *sk_value;
 	__typeof__(X509_get_issuer_name) *get_issuer_name;
 	__typeof__(X509_NAME_oneline) *name_oneline;
+	/* Optional, for keyshare.c (NULL where this OpenSSL lacks one; the
+	 * copy's store is routed all the same). */
+	__typeof__(SSL_in_before) *in_before;
+	__typeof__(SSL_ctrl) *ctrl;
+	__typeof__(OpenSSL_version_num) *version_num;
+	__typeof__(X509_get_default_cert_area) *cert_area;
+	__typeof__(NCONF_new) *conf_new;
+	__typeof__(NCONF_load) *conf_load;
+	__typeof__(NCONF_get_string) *conf_get_string;
+	__typeof__(NCONF_get_section) *conf_get_section;
+	__typeof__(NCONF_free) *conf_free;
 	/* Both objects, pinned for the life of the process: the stores
 	 * store.c keeps are theirs, even if the copy is unloaded. */
 	void *pins[2];

@@ -21,6 +21,7 @@
  */
 #include "store.h"
 #include "forklock.h"
+#include "keyshare.h"
 #include "tlsfail.h"
 
 #include <stdlib.h>
@@ -89,7 +90,10 @@ static const struct pgv_ssl *ssl_at(int slot)
 
 int pgv_store_connect(int slot, SSL *ssl)
 {
-	return pgv_tls_connect(ssl_at(slot), ssl);
+	const struct pgv_ssl *t = ssl_at(slot);
+
+	pgv_keyshare_prepare(t, ssl);
+	return pgv_tls_connect(t, ssl);
 }
 
 static int identify(const char *path, struct identity *id)

@@ -41,7 +41,8 @@ int pgv_store_load_locations(int slot, X509_STORE *store, const char *file,
 			     const char *dir);
 int pgv_store_set_flags(int slot, X509_STORE *store, unsigned long flags);
 
-/* libpq's SSL_connect(), on the slot's OpenSSL, through tlsfail.c. */
+/* libpq's SSL_connect(), on the slot's OpenSSL: its key share first
+ * (keyshare.c), then through tlsfail.c. */
 int pgv_store_connect(int slot, SSL *ssl);
 
 #endif
