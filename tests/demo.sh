@@ -16,11 +16,11 @@ fixture_start good mitm
 good=$P_GOOD forged=$P_MITM
 echo "sslrootcert = \"$T/pki/root.pem\";" >"$T/pgverify.conf"
 export PGVERIFY_CONFIG=$T/pgverify.conf PGVERIFY_LOG=info
-shim=$top/_build/src/.libs/libpgverify.so
+shim=$top/_build/src/.libs/libpgverify.so.0
 q="SELECT 'TLS in use: ' || ssl || ', ' || version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 run() {
 	echo
-	echo "\$ LD_PRELOAD=libpgverify.so psql \"$1\""
+	echo "\$ LD_PRELOAD=libpgverify.so.0 psql \"$1\""
 	LD_PRELOAD=$shim "$PG_BINDIR/psql" -XAtq -c "$q" "$1" 2>&1 || true
 }
 echo "Server certificate for $PGV_NAME, signed by a test CA; pgverify trusts that CA."
