@@ -3,8 +3,8 @@
 # whose OpenSSL offers one key share (X25519's, 1.1.1 to 3.4), a connection
 # through pgverify offers P-256's first, with the same groups as without
 # it, so a PostgreSQL 13-17 server (ssl_ecdh_curve = prime256v1) needs no
-# HelloRetryRequest; an OpenSSL configuration that sets the groups is left
-# as it is.  A server that records the ClientHello shows what went out; the
+# HelloRetryRequest; an OpenSSL configuration that sets the groups (or
+# cannot be parsed) is left as it is.  A server that records the ClientHello shows what went out; the
 # test's PostgreSQL 15 server (prime256v1) shows the handshake completes.
 set -u
 # Run alone (outside make), it finds the tree itself and the build in _build.
@@ -19,6 +19,9 @@ fixture_builds_missing
 printf 'sslrootcert = "%s";\n' "$T/pki/root.pem" >"$T/pgverify.conf"
 # An OpenSSL configuration that sets the groups of every program.
 printf 'openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sd\n[sd]\ngroups = X25519:P-384\n' >"$T/groups.cnf"
+
+# A file OpenSSL cannot parse (an unterminated section name).
+printf '[init\ngroups = X25519\n' >"$T/broken.cnf"
 
 # hello CMD...: the ClientHello CMD CONNINFO sends (groups, key shares).
 hello() {
@@ -46,6 +49,12 @@ while read -r name _ env; do
 	check "$name: an OpenSSL configuration that sets the groups is left as it is" \
 		"$(OPENSSL_CONF=$T/groups.cnf PGVERIFY_CONFIG=$T/pgverify.conf LD_PRELOAD="$SHIM" hello "$PLAIN" connectdb)" \
 		"\Agroups: x25519 secp384r1\nkey shares: x25519\n?\z"
+	check "$name: an OpenSSL configuration that cannot be parsed counts as setting them" \
+		"$(OPENSSL_CONF=$T/broken.cnf PGVERIFY_CONFIG=$T/pgverify.conf LD_PRELOAD="$SHIM" hello "$PLAIN" connectdb)" \
+		"^key shares: x25519$"
+	check "$name: no OpenSSL configuration file: OpenSSL's defaults, P-256 first" \
+		"$(OPENSSL_CONF=$T/absent.cnf PGVERIFY_CONFIG=$T/pgverify.conf LD_PRELOAD="$SHIM" hello "$PLAIN" connectdb)" \
+		"^key shares: secp256r1$"
 	check "$name: a PostgreSQL 15 server (prime256v1) completes the handshake, verified" \
 		"$(PGVERIFY_CONFIG=$T/pgverify.conf LD_PRELOAD="$SHIM" "$PLAIN" connectdb "$(at "$P_GOOD")" 2>&1)" "^OK ssl=1$"
 done <<<"$builds"
