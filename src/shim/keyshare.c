@@ -75,8 +75,6 @@ static const char *groups_for(const struct pgv_ssl *t)
 	unsigned long v;
 	const char *groups;
 
-	if (!t->version_num || !t->in_before || !t->ctrl || !t->conf_new)
-		return NULL;
 	v = t->version_num();
 	if (v < 0x10101000UL || v >= 0x30500000UL)
 		return NULL;
@@ -112,6 +110,7 @@ void pgv_keyshare_prepare(const struct pgv_ssl *t, SSL *ssl)
 {
 	const char *groups;
 
+	/* ssl.c gives a table all of keyshare's functions or none. */
 	if (!t->in_before || !t->in_before(ssl) || !(groups = decide(t)))
 		return;
 	/* A group this OpenSSL's providers lack (FIPS) fails the whole list

@@ -31,16 +31,14 @@ static const struct fn {
 	const char *kin;
 	enum lib lib;
 	size_t offset;
-	int optional; /* keyshare.c's: a table without it is whole */
+	int optional; /* keyshare.c's: a table without them is whole */
 } fns[] = {
-#define FN(member, name, kin, lib)                                             \
+#define ROW(member, name, kin, lib, optional)                                  \
 	{                                                                      \
-		name, kin, lib, offsetof(struct pgv_ssl, member), 0            \
+		name, kin, lib, offsetof(struct pgv_ssl, member), optional     \
 	}
-#define OPTIONAL(member, name, kin, lib)                                       \
-	{                                                                      \
-		name, kin, lib, offsetof(struct pgv_ssl, member), 1            \
-	}
+#define FN(member, name, kin, lib)	 ROW(member, name, kin, lib, 0)
+#define OPTIONAL(member, name, kin, lib) ROW(member, name, kin, lib, 1)
     FN(ctx_load_verify_locations, "SSL_CTX_load_verify_locations", NULL,
        LIBSSL),
     FN(ctx_set_cert_store, "SSL_CTX_set_cert_store",
@@ -79,6 +77,7 @@ static const struct fn {
     OPTIONAL(conf_free, "NCONF_free", "X509_STORE_load_locations", LIBCRYPTO),
 #undef OPTIONAL
 #undef FN
+#undef ROW
 };
 #define NFNS (sizeof(fns) / sizeof(*fns))
 
@@ -173,6 +172,30 @@ static void *resolve(const struct pgv_elf *pq, void *copy, const struct fn *f,
 	return fn;
 }
 
+/* Into `t`, the function libpq's import `f` reaches, which must come from
+ * the same object as the others of its library (`lib`): 0, or -1 with
+ * why. */
+static int take(const struct pgv_elf *pq, void *copy, const struct fn *f,
+		struct object lib[2], struct pgv_ssl *t, char *why,
+		size_t whylen)
+{
+	void *fn = resolve(pq, copy, f, why, whylen);
+	struct object *want = &lib[f->lib], obj;
+
+	if (!fn)
+		return -1;
+	if (object_of(fn, &obj) < 0 || (want->name && want->base != obj.base)) {
+		snprintf(why, whylen,
+			 "its OpenSSL functions come from more than one "
+			 "object (%s)",
+			 f->name);
+		return -1;
+	}
+	*want = obj;
+	memcpy((char *)t + f->offset, &fn, sizeof(fn));
+	return 0;
+}
+
 /* Keep `obj` loaded for the life of the process (nothing for the
  * program, which always is).  -1 if it cannot be opened again. */
 static int pin(const struct object *obj, Lmid_t ns, void **out)
@@ -201,6 +224,7 @@ const struct pgv_ssl *pgv_ssl_of(const struct pgv_elf *pq, char *why,
 	struct pgv_ssl t;
 	void *copy;
 	size_t i;
+	int partial = 0;
 
 	memset(&t, 0, sizeof(t));
 	copy = pgv_dl_mopen(ns, pq->name, RTLD_LAZY | RTLD_NOLOAD);
@@ -209,29 +233,19 @@ const struct pgv_ssl *pgv_ssl_of(const struct pgv_elf *pq, char *why,
 		return NULL;
 	}
 	for (i = 0; i < NFNS; i++) {
-		char missing[200];
-		void *fn =
-		    resolve(pq, copy, &fns[i], fns[i].optional ? missing : why,
-			    fns[i].optional ? sizeof(missing) : whylen);
-		struct object *want = &lib[fns[i].lib], obj;
-		if (!fn && fns[i].optional)
+		char ignored[200];
+		int opt = fns[i].optional;
+		if (take(pq, copy, &fns[i], lib, &t, opt ? ignored : why,
+			 opt ? sizeof(ignored) : whylen) == 0)
 			continue;
-		if (!fn)
+		if (!opt)
 			break;
-		if (fns[i].optional &&
-		    (object_of(fn, &obj) < 0 || want->base != obj.base))
-			continue;
-		if (object_of(fn, &obj) < 0 ||
-		    (want->name && want->base != obj.base)) {
-			snprintf(why, whylen,
-				 "its OpenSSL functions come from more than "
-				 "one object (%s)",
-				 fns[i].name);
-			break;
-		}
-		*want = obj;
-		memcpy((char *)&t + fns[i].offset, &fn, sizeof(fn));
+		partial = 1;
 	}
+	/* keyshare.c uses its functions together or not at all. */
+	for (size_t k = 0; partial && k < NFNS; k++)
+		if (fns[k].optional)
+			memset((char *)&t + fns[k].offset, 0, sizeof(void *));
 	dlclose(copy);
 	if (i < NFNS)
 		return NULL;

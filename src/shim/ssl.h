@@ -37,8 +37,8 @@ struct pgv_ssl {
 	__typeof__(OPENSSL_sk_value) *sk_value;
 	__typeof__(X509_get_issuer_name) *get_issuer_name;
 	__typeof__(X509_NAME_oneline) *name_oneline;
-	/* Optional, for keyshare.c (NULL where this OpenSSL lacks one; the
-	 * copy's store is routed all the same). */
+	/* Optional, for keyshare.c: all set, or all NULL where this OpenSSL
+	 * lacks one of them (the copy's store is routed all the same). */
 	__typeof__(SSL_in_before) *in_before;
 	__typeof__(SSL_ctrl) *ctrl;
 	__typeof__(OpenSSL_version_num) *version_num;
