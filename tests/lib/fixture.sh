@@ -161,17 +161,23 @@ fixture_builds_missing() {
 	done < <(sed -n 's/^libpq-builds: \([^:]*\): skipped.*/\1/p' "$T/builds.err")
 }
 
+# port_of FILE: the port a server started in the background writes to
+# FILE, once it has (10 s at most; empty if it never does).
+port_of() {
+	local i=0
+	while [ ! -s "$1" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	cat "$1" 2>/dev/null
+}
+
 # fake_start [WAIT [ADDRESS [NETNS]]]: the server that answers N to the
 # SSLRequest and counts what follows, for one client (WAIT seconds at
 # most, on ADDRESS, in network namespace NETNS); sets FAKE_PID, FAKE_PORT.
 fake_start() {
-	local i=0
 	rm -f "$T/fake.port" "$T/fake.count"
 	# shellcheck disable=SC2086
 	${3:+ip netns exec $3} "$FAKE" "$T/fake.port" "$T/fake.count" ${1:-} ${2:-} &
 	FAKE_PID=$!
-	while [ ! -s "$T/fake.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-	FAKE_PORT=$(cat "$T/fake.port")
+	FAKE_PORT=$(port_of "$T/fake.port")
 }
 
 # fake_wait: once the client is done, FAKE_COUNT is the bytes it sent

@@ -25,12 +25,11 @@ printf '[init\ngroups = X25519\n' >"$T/broken.cnf"
 
 # hello CMD...: the ClientHello CMD CONNINFO sends (groups, key shares).
 hello() {
-	local i=0 pid
+	local pid
 	rm -f "$T/hello.port"
 	python3 "$abs_top_srcdir/tests/lib/clienthello.py" "$T/hello.port" --postgres >"$T/hello.out" 2>&1 &
 	pid=$!
-	while [ ! -s "$T/hello.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-	timeout 60 "$@" "host=$PGV_NAME hostaddr=127.0.0.1 port=$(cat "$T/hello.port") user=postgres dbname=postgres" >/dev/null 2>&1
+	timeout 60 "$@" "host=$PGV_NAME hostaddr=127.0.0.1 port=$(port_of "$T/hello.port") user=postgres dbname=postgres" >/dev/null 2>&1
 	wait "$pid"
 	cat "$T/hello.out"
 }

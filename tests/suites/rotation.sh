@@ -375,9 +375,7 @@ echo "garbage" >"$W/files/garbage.pem"
 cp "$T/pki/oldca.pem" "$W/files/expired.pem"
 python3 "$abs_top_srcdir/tests/lib/https_server.py" "$W/web.pem" "$W/web.key" "$W/files" "$W/port" &
 web=$!
-i=0
-while [ ! -s "$W/port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-URL=https://127.0.0.1:$(cat "$W/port")
+URL=https://127.0.0.1:$(port_of "$W/port")
 DEST=$T/dest.pem
 cp "$T/pki/rds-noecc.pem" "$DEST"
 orig=$(sha256sum <"$DEST")
