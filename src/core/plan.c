@@ -327,8 +327,7 @@ static pgverify_verdict plan_started(const pgverify_config *cfg,
 		    "psycopg 3), so pgverify could not raise its options "
 		    "(sslmode %s, sslrootcert %.400s, gssencmode %s); give "
 		    "it sslmode=%s sslrootcert=%.400s%s in its connection "
-		    "string "
-		    "or PGSSLMODE, PGSSLROOTCERT%s",
+		    "string or PGSSLMODE, PGSSLROOTCERT%s",
 		    out->hosts, d->sslmode_before,
 		    s->sslrootcert && *s->sslrootcert ? s->sslrootcert
 						      : "(none)",
